@@ -1,0 +1,325 @@
+//! The command line, and the one place where errors become exit codes:
+//! 0 ok, 1 a data or SQL error, 2 a usage error (clap's own exit code for bad flags).
+//!
+//! Results go to stdout; diagnostics (errors, row counts, ingest messages) to stderr. A closed
+//! stdout (`gongkai … | head`) ends the run quietly with 0.
+
+use std::io::{self, IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::Engine;
+use crate::ingest::{self, Overrides};
+use crate::model::{Scope, Template};
+use crate::output::Format;
+use crate::shell::{repl, Session, ShellError};
+use crate::warehouse::{Change, Warehouse, Writer};
+
+const EXAMPLES: &str = "\
+Examples:
+  gongkai                                   open the REPL on the warehouse in ./data
+  gongkai -c \"SELECT jurisdiction, scope, year, value FROM facts WHERE indicator = 'review.corrected'\"
+  gongkai -f queries/review_correction_rate.sql --format csv > rates.csv
+  gongkai ingest reports/                   add every report under reports/ to ./data
+  gongkai ingest --data my-warehouse jinan-2017.txt --scope whole
+
+Exit codes: 0 ok, 1 a data or SQL error, 2 a usage error.";
+
+/// gongkai (公开): SQL over the statistical tables of government information-disclosure annual reports.
+#[derive(Parser, Debug)]
+#[command(name = "gongkai", version, after_help = EXAMPLES)]
+pub struct Cli {
+    /// The warehouse directory.
+    #[arg(long, global = true, env = "GONGKAI_DATA", default_value = "data")]
+    pub data: PathBuf,
+
+    /// Run this SQL and exit (repeatable; runs in order).
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    pub commands: Vec<String>,
+
+    /// Run the statements of this file and exit (repeatable).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Output format: table, csv, tsv or json.
+    #[arg(long, default_value = "table", value_parser = parse_format)]
+    pub format: Format,
+
+    /// Keep going after a failed statement (the run still exits 1).
+    #[arg(long)]
+    pub continue_on_error: bool,
+
+    /// History file for the REPL (default: the per-user data directory; or $GONGKAI_HISTORY).
+    #[arg(long, value_name = "FILE")]
+    pub history_file: Option<PathBuf>,
+
+    /// Subcommand.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Read report documents into the warehouse (one commit for the whole run).
+    Ingest(IngestArgs),
+}
+
+/// `gongkai ingest`.
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Report files, or directories to search for *.txt reports.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Fail a document on any problem or unmapped row instead of storing what can be read.
+    #[arg(long)]
+    pub strict: bool,
+    /// Start the warehouse afresh with just these documents (one atomic commit).
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Jurisdiction, when the document's is wrong or missing (e.g. 济南市).
+    #[arg(long)]
+    pub jurisdiction: Option<String>,
+    /// Reporting body (e.g. 济南市人民政府).
+    #[arg(long)]
+    pub body: Option<String>,
+    /// Reporting year.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Scope: whole, own or unknown (documents with one table only).
+    #[arg(long, value_parser = |s: &str| s.parse::<Scope>())]
+    pub scope: Option<Scope>,
+    /// Template: national-2014.
+    #[arg(long, value_parser = |s: &str| s.parse::<Template>())]
+    pub template: Option<Template>,
+}
+
+/// Parses the arguments, runs, and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    match &cli.command {
+        Some(Command::Ingest(args)) => run_ingest(&cli.data, args),
+        None => run_sql(&cli).await,
+    }
+}
+
+fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
+    let overrides = Overrides {
+        jurisdiction: args.jurisdiction.clone(),
+        body: args.body.clone(),
+        year: args.year,
+        scope: args.scope,
+        template: args.template,
+    };
+    let inputs = match ingest::collect_inputs(&args.paths) {
+        Ok(i) if i.is_empty() => {
+            eprintln!(
+                "error: no report files (*.txt) under {}",
+                display_paths(&args.paths)
+            );
+            return ExitCode::from(1);
+        }
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut failures: Vec<String> = Vec::new();
+    let mut docs = Vec::new();
+    for path in &inputs {
+        match ingest::read_document(path, &overrides, args.strict) {
+            Ok(d) => docs.push(d),
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    if args.rebuild && docs.is_empty() {
+        failures
+            .push("--rebuild: no document could be read; the warehouse is left as it was".into());
+        return finish_ingest(&failures, &[]);
+    }
+    let changes = if docs.is_empty() {
+        Vec::new()
+    } else {
+        let committed = Writer::open(data).and_then(|mut w| w.commit(&docs, args.rebuild));
+        match committed {
+            Ok(c) => c,
+            Err(e) => {
+                failures.push(format!("{e} (nothing was written)"));
+                return finish_ingest(&failures, &[]);
+            }
+        }
+    };
+    for d in &docs {
+        for r in &d.reports {
+            let id = r.report_id();
+            let what = match changes.iter().find(|c| change_id(c) == id) {
+                Some(Change::Added { figures, .. }) => format!("added {id} ({figures} figures)"),
+                Some(Change::Replaced {
+                    figures,
+                    previous_source,
+                    ..
+                }) => {
+                    format!("replaced {id} from {previous_source} ({figures} figures)")
+                }
+                Some(Change::Unchanged { .. }) => {
+                    format!("unchanged {id} (already ingested from this document)")
+                }
+                None => format!("skipped {id}"),
+            };
+            eprintln!("{}: {what}", d.source_file);
+            for u in &r.unmapped {
+                eprintln!(
+                    "  warning: {}:{}: row '{}' maps to no indicator; kept in `unmapped`",
+                    d.source_file, u.source_line, u.label
+                );
+            }
+            for p in &r.problems {
+                failures.push(format!(
+                    "{}:{}: {}",
+                    d.source_file,
+                    p.source_line,
+                    problem_text(p)
+                ));
+            }
+        }
+    }
+    finish_ingest(&failures, &docs)
+}
+
+fn problem_text(p: &crate::model::Problem) -> String {
+    if p.label.is_empty() {
+        p.message.clone()
+    } else {
+        format!("'{}': {} (left out)", p.label.trim(), p.message)
+    }
+}
+
+fn change_id(c: &Change) -> &str {
+    match c {
+        Change::Added { report_id, .. }
+        | Change::Replaced { report_id, .. }
+        | Change::Unchanged { report_id } => report_id,
+    }
+}
+
+fn finish_ingest(failures: &[String], docs: &[ingest::Document]) -> ExitCode {
+    let _ = docs;
+    if failures.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!(
+        "{} problem{}:",
+        failures.len(),
+        if failures.len() == 1 { "" } else { "s" }
+    );
+    for f in failures {
+        eprintln!("  error: {f}");
+    }
+    ExitCode::from(1)
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn run_sql(cli: &Cli) -> ExitCode {
+    let warehouse = match Warehouse::open(&cli.data) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let engine = match Engine::open(&warehouse) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: opening {}: {e}", cli.data.display());
+            return ExitCode::from(1);
+        }
+    };
+    let session = Session::new(engine, cli.format);
+    let mut stdout = io::stdout().lock();
+    let mut failed = 0usize;
+    let mut scripts: Vec<(String, String)> = Vec::new();
+    for (i, c) in cli.commands.iter().enumerate() {
+        scripts.push((c.clone(), format!("-c #{}", i + 1)));
+    }
+    for f in &cli.files {
+        match std::fs::read_to_string(f) {
+            Ok(text) => scripts.push((text, f.display().to_string())),
+            Err(e) => {
+                eprintln!("error: {}: {e}", f.display());
+                return ExitCode::from(1);
+            }
+        }
+    }
+    if scripts.is_empty() {
+        if io::stdin().is_terminal() {
+            drop(stdout);
+            let history = repl::history_path(cli.history_file.clone());
+            return match repl::run(session, history).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+        let mut text = String::new();
+        if let Err(e) = io::stdin().read_to_string(&mut text) {
+            eprintln!("error: reading SQL from stdin: {e}");
+            return ExitCode::from(1);
+        }
+        scripts.push((text, "stdin".into()));
+    }
+    for (text, origin) in &scripts {
+        match session
+            .run_script(text, origin, cli.continue_on_error, &mut stdout)
+            .await
+        {
+            Ok(n) => failed += n,
+            Err(e) if e.is_broken_pipe() => return ExitCode::SUCCESS,
+            Err(e @ ShellError::Cancelled) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(130);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!(
+            "{failed} statement{} failed",
+            if failed == 1 { "" } else { "s" }
+        );
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,115 @@
+//! The warehouse registered in Apache DataFusion.
+//!
+//! Tables are registered from the manifest's explicit file list with their known schemas, so
+//! opening costs no I/O beyond reading `manifest.json`: no directory listing (which could pick
+//! up files of an interrupted commit) and no schema inference. `indicators` comes from the
+//! catalog compiled into the binary.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::datasource::MemTable;
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::warehouse::schema::{indicators_batch, indicators_schema};
+use crate::warehouse::{Table, Warehouse};
+
+/// A DataFusion session over one warehouse.
+pub struct Engine {
+    ctx: SessionContext,
+    files: Vec<std::path::PathBuf>,
+}
+
+impl Engine {
+    /// Opens a session with every warehouse table registered.
+    pub fn open(warehouse: &Warehouse) -> Result<Self, DataFusionError> {
+        let config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_default_catalog_and_schema("gongkai", "public");
+        let ctx = SessionContext::new_with_config(config);
+        let mut all_files = Vec::new();
+        for table in Table::ALL {
+            all_files.extend(warehouse.table_files(table));
+            register(
+                &ctx,
+                table.name(),
+                table.schema(),
+                &warehouse.table_files(table),
+            )?;
+        }
+        let indicators = MemTable::try_new(indicators_schema(), vec![vec![indicators_batch()?]])?;
+        ctx.register_table("indicators", Arc::new(indicators))?;
+        Ok(Engine {
+            ctx,
+            files: all_files,
+        })
+    }
+
+    /// The DataFusion context, for callers that need more than [`Engine::sql`].
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Plans and runs one SQL statement, collecting its result.
+    pub async fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>, DataFusionError> {
+        self.ctx.sql(sql).await?.collect().await
+    }
+
+    /// After a query failed on a Parquet error: which warehouse files are unreadable, each
+    /// with its error (DataFusion's message does not name the file).
+    pub fn unreadable_files(&self) -> Vec<String> {
+        self.files
+            .iter()
+            .filter_map(|f| {
+                let check = std::fs::File::open(f).map_err(|e| e.to_string()).and_then(|file| {
+                    datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                });
+                check.err().map(|e| format!("{}: {e}", f.display()))
+            })
+            .collect()
+    }
+
+    /// Names of the tables users query.
+    pub fn table_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Table::ALL.iter().map(|t| t.name().to_string()).collect();
+        names.push("indicators".into());
+        names
+    }
+}
+
+fn register(
+    ctx: &SessionContext,
+    name: &str,
+    schema: SchemaRef,
+    files: &[std::path::PathBuf],
+) -> Result<(), DataFusionError> {
+    if files.is_empty() {
+        let empty = MemTable::try_new(schema, vec![vec![]])?;
+        ctx.register_table(name, Arc::new(empty))?;
+        return Ok(());
+    }
+    let urls = files
+        .iter()
+        .map(|f| ListingTableUrl::parse(absolute(f).to_string_lossy()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
+    Ok(())
+}
+
+fn absolute(p: &Path) -> std::path::PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}

@@ -1,0 +1,226 @@
+//! Who reported, for which year, at which scope: read from the title and the table captions.
+//!
+//! The title names the body and the year (`济南市人民政府 2017 年政府信息公开工作年度报告`,
+//! sometimes over two lines); each statistical table's caption repeats the year and names the
+//! scope in parentheses (`（济南市）` = the whole city, `（济南市本级）` = the city's own bodies).
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::label::fold_width;
+use crate::model::Scope;
+
+/// The title found at the head of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Title {
+    /// The title as printed (joined when it spans two lines).
+    pub text: String,
+    /// The reporting body, e.g. 济南市人民政府.
+    pub body: Option<String>,
+    /// The reporting year.
+    pub year: i32,
+    /// 1-based line number.
+    pub line: u32,
+}
+
+/// A statistical table's caption, e.g. `2017年度政府信息公开工作情况统计表` + `（济南市本级）`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caption {
+    /// The year the caption names.
+    pub year: i32,
+    /// The name in the parenthesis under the caption, without 本级.
+    pub jurisdiction: Option<String>,
+    /// 本级 → own; a plain place name or 全市 → whole; nothing → unknown.
+    pub scope: Scope,
+    /// 1-based line of the caption.
+    pub line: u32,
+    /// 1-based line of the last caption line (the parenthesis, when there is one).
+    pub last_line: u32,
+}
+
+fn title_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^(?P<body>.*?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:政府)?信息公开\S*\s*(?:工作)?\s*年\s*度\s*报\s*告")
+            .expect("static regex")
+    })
+}
+
+fn caption_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*\S*政府信息公开\S*(?:统计表|情况表)$")
+            .expect("static regex")
+    })
+}
+
+/// Finds the title among the first lines: the first line naming a year and 政府信息公开…年度报告.
+/// When that line starts with the year, the body is on the line before.
+pub fn find_title(lines: &[&str]) -> Option<Title> {
+    let mut previous: Option<&str> = None;
+    for (i, raw) in lines.iter().enumerate().take(60) {
+        let line = fold_width(raw);
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(c) = title_re().captures(t) {
+            let year = c["year"].parse().ok()?;
+            let mut body = c["body"].trim().to_string();
+            let mut text = t.to_string();
+            if body.is_empty() {
+                if let Some(p) = previous {
+                    body = p.trim().to_string();
+                    text = format!("{} {}", body, t);
+                }
+            }
+            return Some(Title {
+                text,
+                body: (!body.is_empty()).then_some(body),
+                year,
+                line: i as u32 + 1,
+            });
+        }
+        previous = Some(raw);
+    }
+    None
+}
+
+/// Reads a caption at line index `i`, with its scope parenthesis on one of the next lines.
+pub fn caption_at(lines: &[&str], i: usize) -> Option<Caption> {
+    let line = fold_width(lines[i]);
+    let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    let c = caption_re().captures(&compact)?;
+    let year = c["year"].parse().ok()?;
+    let mut caption = Caption {
+        year,
+        jurisdiction: None,
+        scope: Scope::Unknown,
+        line: i as u32 + 1,
+        last_line: i as u32 + 1,
+    };
+    for (j, next) in lines.iter().enumerate().skip(i + 1).take(3) {
+        let t: String = fold_width(next)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(name) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+            let (place, scope) = scope_of(name);
+            caption.jurisdiction = place;
+            caption.scope = scope;
+            caption.last_line = j as u32 + 1;
+        }
+        break;
+    }
+    Some(caption)
+}
+
+/// `济南市本级` → (济南市, own); `济南市` → (济南市, whole); `全市` → (None, whole).
+fn scope_of(name: &str) -> (Option<String>, Scope) {
+    if let Some(place) = name.strip_suffix("本级") {
+        let place = place.trim_end_matches(['(', ')']);
+        return ((!place.is_empty()).then(|| place.to_string()), Scope::Own);
+    }
+    if name.starts_with('全') && name.chars().count() <= 3 {
+        return (None, Scope::Whole);
+    }
+    let looks_like_place = name.ends_with(['省', '市', '区', '县', '州', '盟', '旗']);
+    if looks_like_place {
+        (Some(name.to_string()), Scope::Whole)
+    } else {
+        (None, Scope::Unknown)
+    }
+}
+
+/// The jurisdiction a body's name belongs to: a government's name without 人民政府; for a
+/// department, the administrative-division names it opens with (淮安市洪泽区交通运输局 →
+/// 淮安市洪泽区). `None` when the name opens with no division.
+pub fn jurisdiction_of_body(body: &str) -> Option<String> {
+    for suffix in [
+        "人民政府办公厅",
+        "人民政府办公室",
+        "人民政府",
+        "行政公署",
+        "政府",
+    ] {
+        if let Some(place) = body.strip_suffix(suffix) {
+            if !place.is_empty() {
+                return Some(place.to_string());
+            }
+        }
+    }
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"^(?:[^省市区县州盟旗]{1,8}?(?:自治区|自治州|自治县|特别行政区|省|市|区|县|州|盟|旗))+")
+            .expect("static regex")
+    });
+    let m = re.find(body)?;
+    let mut place = m.as_str().to_string();
+    // 城市管理局, 都市… : a 市 that is part of the department's name, not a division.
+    for word in ["城市", "都市", "超市"] {
+        if let Some(pos) = place.rfind(word) {
+            place.truncate(pos);
+        }
+    }
+    (!place.is_empty() && place.chars().count() >= 2 && place != body).then_some(place)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_on_one_line_and_on_two() {
+        let t = find_title(&[
+            "",
+            "济南市人民政府 2017 年政府信息公开工作 年度报告",
+            "正文",
+        ])
+        .expect("title");
+        assert_eq!(t.body.as_deref(), Some("济南市人民政府"));
+        assert_eq!(t.year, 2017);
+        assert_eq!(t.line, 2);
+        let t =
+            find_title(&["   淮安市人民政府", " 2024 年政府信息公开工作年度报告"]).expect("title");
+        assert_eq!(t.body.as_deref(), Some("淮安市人民政府"));
+        assert_eq!(t.year, 2024);
+    }
+
+    #[test]
+    fn captions_and_scopes() {
+        let lines = ["2017年度政府信息公开工作情况统计表", "", "(济南市本级)"];
+        let c = caption_at(&lines, 0).expect("caption");
+        assert_eq!(c.scope, Scope::Own);
+        assert_eq!(c.jurisdiction.as_deref(), Some("济南市"));
+        assert_eq!(c.last_line, 3);
+        let c =
+            caption_at(&["2017 年度政府信息公开工作情况统计表", "（济南市）"], 0).expect("caption");
+        assert_eq!(c.scope, Scope::Whole);
+        assert!(caption_at(&["附件：2017年度政府信息公开工作情况统计表"], 0).is_none());
+    }
+
+    #[test]
+    fn jurisdictions_of_bodies() {
+        assert_eq!(
+            jurisdiction_of_body("济南市人民政府").as_deref(),
+            Some("济南市")
+        );
+        assert_eq!(
+            jurisdiction_of_body("淮安市洪泽区交通运输局").as_deref(),
+            Some("淮安市洪泽区")
+        );
+        assert_eq!(
+            jurisdiction_of_body("济南市城市管理局").as_deref(),
+            Some("济南市")
+        );
+        assert_eq!(
+            jurisdiction_of_body("济南市市场监督管理局").as_deref(),
+            Some("济南市")
+        );
+        assert_eq!(jurisdiction_of_body("国家统计局"), None);
+    }
+}

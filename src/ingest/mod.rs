@@ -1,0 +1,415 @@
+//! From a report document to [`Report`]s: decode, find the statistical tables, read each one.
+//!
+//! A document can hold several reports (Jinan prints its table for the whole city and again
+//! for the city's own bodies). Each table becomes one report identified by (body, year,
+//! scope). The failure policy lives here: a document in which no report can be found is an
+//! error; inside a readable report, cells that cannot be read are left out and reported as
+//! [`Problem`]s, and rows that map to no code are kept as [`UnmappedRow`]s — nothing is
+//! dropped silently. `--strict` turns any of these into a failure of the whole document.
+//!
+//! [`Problem`]: crate::model::Problem
+//! [`UnmappedRow`]: crate::model::UnmappedRow
+
+pub mod label;
+pub mod lines;
+pub mod metadata;
+pub mod national2014;
+pub mod text;
+pub mod value;
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::model::{Problem, Report, ReportMeta, Scope, Template};
+use metadata::{caption_at, find_title, jurisdiction_of_body, Caption};
+
+/// Metadata given on the command line; each field, when set, wins over the document.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--jurisdiction`
+    pub jurisdiction: Option<String>,
+    /// `--body`
+    pub body: Option<String>,
+    /// `--year`
+    pub year: Option<i32>,
+    /// `--scope` (only for documents holding one report)
+    pub scope: Option<Scope>,
+    /// `--template`
+    pub template: Option<Template>,
+}
+
+/// Why a document yields no report.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The file cannot be read.
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The bytes are not text this tool can decode.
+    #[error("{file}: {message}")]
+    Encoding {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// No statistical table was found.
+    #[error("{file}: no report found: {reason}")]
+    NoReport {
+        /// The file.
+        file: String,
+        /// What was looked for.
+        reason: String,
+    },
+    /// The document's metadata is contradictory or missing.
+    #[error("{file}:{line}: {message}")]
+    Metadata {
+        /// The file.
+        file: String,
+        /// The line the contradiction shows on.
+        line: u32,
+        /// What is wrong.
+        message: String,
+    },
+    /// The document follows a template this version does not read.
+    #[error("{file}:{line}: {message}")]
+    Unsupported {
+        /// The file.
+        file: String,
+        /// The caption's line.
+        line: u32,
+        /// What is not supported.
+        message: String,
+    },
+    /// `--strict` and the document has problems or unmapped rows.
+    #[error("{file}: rejected under --strict: {}", .reasons.join("; "))]
+    Strict {
+        /// The file.
+        file: String,
+        /// Each problem, with its line.
+        reasons: Vec<String>,
+    },
+}
+
+/// A document read: its bytes (kept in the warehouse for provenance) and its reports.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The path as given, used as `source_file`.
+    pub source_file: String,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// The file's extension, for the copy kept in the warehouse.
+    pub extension: String,
+    /// The bytes as read.
+    pub bytes: Vec<u8>,
+    /// The reports found.
+    pub reports: Vec<Report>,
+}
+
+/// Expands directories into the report files below them (sorted, so runs are repeatable).
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|source| IngestError::Read {
+            file: p.display().to_string(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
+    let err = |source| IngestError::Read {
+        file: dir.display().to_string(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(err)? {
+        let path = entry.map_err(err)?.path();
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "txt" | "text"))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads one document from disk.
+pub fn read_document(
+    path: &Path,
+    overrides: &Overrides,
+    strict: bool,
+) -> Result<Document, IngestError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    let text = text::decode(&bytes).map_err(|message| IngestError::Encoding {
+        file: file.clone(),
+        message,
+    })?;
+    let reports = parse_text(&text, &file, overrides)?;
+    if strict {
+        let reasons = strict_reasons(&reports);
+        if !reasons.is_empty() {
+            return Err(IngestError::Strict { file, reasons });
+        }
+    }
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("txt")
+        .to_ascii_lowercase();
+    Ok(Document {
+        source_file: file,
+        sha256,
+        extension,
+        bytes,
+        reports,
+    })
+}
+
+fn strict_reasons(reports: &[Report]) -> Vec<String> {
+    let mut reasons = Vec::new();
+    for r in reports {
+        for p in &r.problems {
+            reasons.push(format!("line {}: {}", p.source_line, p.message));
+        }
+        for u in &r.unmapped {
+            reasons.push(format!(
+                "line {}: row '{}' maps to no indicator",
+                u.source_line, u.label
+            ));
+        }
+    }
+    reasons
+}
+
+/// A table region of the document: from the line after its caption to its end.
+struct Region {
+    caption: Option<Caption>,
+    start: usize,
+    end: usize,
+    closed: bool,
+}
+
+/// Finds the statistical tables of a document: each caption opens one; it ends at its 注, at
+/// the first line of prose (a sentence ending in 。), at the next caption, or at the end.
+fn find_regions(lines: &[&str]) -> Vec<Region> {
+    let captions: Vec<Caption> = (0..lines.len())
+        .filter_map(|i| caption_at(lines, i))
+        .collect();
+    let mut starts: Vec<(Option<Caption>, usize)> = captions
+        .into_iter()
+        .map(|c| {
+            let start = c.last_line as usize;
+            (Some(c), start)
+        })
+        .collect();
+    if starts.is_empty() {
+        // No caption: a table is still recognised by its column header.
+        if let Some(i) = lines.iter().position(|l| {
+            matches!(lines::classify(l), lines::TableLine::Header) && l.contains("统计")
+        }) {
+            starts.push((None, i));
+        }
+    }
+    let mut regions = Vec::new();
+    for (k, (caption, start)) in starts.iter().enumerate() {
+        let limit = starts
+            .get(k + 1)
+            .map(|(c, s)| c.as_ref().map(|c| c.line as usize - 1).unwrap_or(*s));
+        let hard_end = limit.unwrap_or(lines.len());
+        let mut end = hard_end;
+        let mut closed = limit.is_some();
+        for (i, line) in lines.iter().enumerate().take(hard_end).skip(*start) {
+            if national2014::is_table_end(line) || line.contains('。') {
+                end = i;
+                closed = true;
+                break;
+            }
+        }
+        regions.push(Region {
+            caption: caption.clone(),
+            start: *start,
+            end,
+            closed,
+        });
+    }
+    regions
+}
+
+/// Reads the reports of a decoded document; `file` names it in messages.
+pub fn parse_text(
+    text: &str,
+    file: &str,
+    overrides: &Overrides,
+) -> Result<Vec<Report>, IngestError> {
+    let lines: Vec<&str> = text.lines().collect();
+    let title = find_title(&lines);
+    let regions = find_regions(&lines);
+    if regions.is_empty() {
+        return Err(IngestError::NoReport {
+            file: file.into(),
+            reason: "no statistical table (no caption like '2017年度政府信息公开工作情况统计表' and no header '统计指标 单位 统计数')".into(),
+        });
+    }
+    let mut reports: Vec<Report> = Vec::new();
+    for region in &regions {
+        let caption_line = region
+            .caption
+            .as_ref()
+            .map(|c| c.line)
+            .unwrap_or(region.start as u32 + 1);
+        let year = match (overrides.year, &title, &region.caption) {
+            (Some(y), _, _) => y,
+            (None, Some(t), Some(c)) if t.year != c.year => {
+                return Err(IngestError::Metadata {
+                    file: file.into(),
+                    line: c.line,
+                    message: format!(
+                        "the title (line {}) reports on {} but this table's caption on {}; pass --year to say which",
+                        t.line, t.year, c.year
+                    ),
+                })
+            }
+            (None, _, Some(c)) => c.year,
+            (None, Some(t), None) => t.year,
+            (None, None, None) => {
+                return Err(IngestError::Metadata {
+                    file: file.into(),
+                    line: caption_line,
+                    message: "no reporting year in the title or the table caption; pass --year".into(),
+                })
+            }
+        };
+        let template = overrides.template.unwrap_or(if year >= 2019 {
+            Template::National2019
+        } else {
+            Template::National2014
+        });
+        if template != Template::National2014 {
+            return Err(IngestError::Unsupported {
+                file: file.into(),
+                line: caption_line,
+                message: format!(
+                    "{template} tables (reports for 2019 onward) are not read yet; this version reads national-2014 tables"
+                ),
+            });
+        }
+        let body = overrides
+            .body
+            .clone()
+            .or_else(|| title.as_ref().and_then(|t| t.body.clone()))
+            .ok_or_else(|| IngestError::Metadata {
+                file: file.into(),
+                line: title.as_ref().map(|t| t.line).unwrap_or(1),
+                message: "no reporting body in the title; pass --body".into(),
+            })?;
+        let jurisdiction = overrides.jurisdiction.clone().unwrap_or_else(|| {
+            let candidates = [
+                region.caption.as_ref().and_then(|c| c.jurisdiction.clone()),
+                jurisdiction_of_body(&body),
+            ];
+            candidates
+                .into_iter()
+                .flatten()
+                .max_by_key(|j| j.chars().count())
+                .unwrap_or_else(|| body.clone())
+        });
+        let scope = overrides
+            .scope
+            .or(region.caption.as_ref().map(|c| c.scope))
+            .unwrap_or(Scope::Unknown);
+        let first_line = region.start as u32 + 1;
+        let table =
+            national2014::read_table(&lines[region.start..region.end], first_line, region.closed);
+        let mut problems = table.problems;
+        if !table.missing.is_empty() {
+            problems.push(Problem {
+                source_line: region.end as u32,
+                label: String::new(),
+                raw_text: String::new(),
+                indicator: None,
+                message: format!(
+                    "the table ends at line {} without its closing note, {} rows short ({} …): truncated?",
+                    region.end,
+                    table.missing.len(),
+                    table.missing[0]
+                ),
+            });
+        }
+        if table.figures.is_empty() && table.unmapped.is_empty() {
+            continue;
+        }
+        let report = Report {
+            meta: ReportMeta {
+                jurisdiction,
+                body,
+                year,
+                scope,
+                template,
+                title: title.as_ref().map(|t| t.text.clone()).unwrap_or_default(),
+            },
+            figures: table.figures,
+            unmapped: table.unmapped,
+            problems,
+            lines: (caption_line, region.end as u32),
+        };
+        if let Some(other) = reports.iter().find(|r| r.meta.key() == report.meta.key()) {
+            return Err(IngestError::Metadata {
+                file: file.into(),
+                line: caption_line,
+                message: format!(
+                    "this table and the one at line {} are both {}; pass --scope or fix the captions",
+                    other.lines.0,
+                    report.report_id()
+                ),
+            });
+        }
+        reports.push(report);
+    }
+    if overrides.scope.is_some() && reports.len() > 1 {
+        return Err(IngestError::Metadata {
+            file: file.into(),
+            line: reports[1].lines.0,
+            message: format!(
+                "--scope names one scope but the document holds {} tables",
+                reports.len()
+            ),
+        });
+    }
+    if reports.is_empty() {
+        return Err(IngestError::NoReport {
+            file: file.into(),
+            reason: "the statistical tables hold no rows".into(),
+        });
+    }
+    Ok(reports)
+}

@@ -1,0 +1,175 @@
+//! Query results rendered into any writer: `table` for people, `csv`/`tsv`/`json` for other
+//! programs.
+//!
+//! Every renderer writes into an `io::Write`, so the REPL, `-c`, `-f` and tests share them. The
+//! table renderer measures display columns with `unicode-width` (a Chinese character takes two
+//! columns), never bytes or chars, so 济南市本级 lines up with ASCII.
+
+mod table;
+
+use std::io::{self, Write};
+use std::str::FromStr;
+
+use datafusion::arrow::array::{Array, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+pub use table::render_table;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Box-drawn table, aligned by display width.
+    Table,
+    /// RFC 4180 CSV with a header line.
+    Csv,
+    /// Tab-separated values with a header line.
+    Tsv,
+    /// One JSON array of objects.
+    Json,
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "table" => Ok(Format::Table),
+            "csv" => Ok(Format::Csv),
+            "tsv" => Ok(Format::Tsv),
+            "json" => Ok(Format::Json),
+            other => Err(format!(
+                "unknown format '{other}' (expected table, csv, tsv or json)"
+            )),
+        }
+    }
+}
+
+/// A result: its schema and batches.
+pub struct ResultSet<'a> {
+    /// Column names and types.
+    pub schema: SchemaRef,
+    /// The rows.
+    pub batches: &'a [RecordBatch],
+}
+
+impl ResultSet<'_> {
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+
+    /// Every cell as text (NULL as `None`), row by row.
+    pub fn cells(&self) -> Result<Vec<Vec<Option<String>>>, io::Error> {
+        let options = FormatOptions::default();
+        let mut rows = Vec::with_capacity(self.rows());
+        for b in self.batches {
+            let formatters = b
+                .columns()
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(io::Error::other)?;
+            for r in 0..b.num_rows() {
+                rows.push(
+                    b.columns()
+                        .iter()
+                        .zip(&formatters)
+                        .map(|(c, f)| (!c.is_null(r)).then(|| f.value(r).to_string()))
+                        .collect(),
+                );
+            }
+        }
+        Ok(rows)
+    }
+
+    /// True for columns whose values are numbers (right-aligned in tables, unquoted in JSON).
+    pub fn numeric_columns(&self) -> Vec<bool> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| is_numeric(f.data_type()))
+            .collect()
+    }
+}
+
+fn is_numeric(t: &DataType) -> bool {
+    match t {
+        DataType::Dictionary(_, v) => is_numeric(v),
+        t => t.is_numeric(),
+    }
+}
+
+/// Renders a result in `format` into `out`.
+pub fn render(format: Format, result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Table => render_table(result, out, None),
+        Format::Csv => render_delimited(result, out, b','),
+        Format::Tsv => render_delimited(result, out, b'\t'),
+        Format::Json => render_json(result, out),
+    }
+}
+
+fn csv_field(s: &str, sep: u8) -> std::borrow::Cow<'_, str> {
+    let needs = s
+        .bytes()
+        .any(|b| b == sep || b == b'"' || b == b'\n' || b == b'\r');
+    if needs {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}
+
+/// CSV/TSV: header line, LF line ends, NULL as an empty field, quotes only where needed.
+fn render_delimited(result: &ResultSet, out: &mut dyn Write, sep: u8) -> io::Result<()> {
+    let sep_str = if sep == b',' { "," } else { "\t" };
+    let header: Vec<_> = result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| csv_field(f.name(), sep).into_owned())
+        .collect();
+    writeln!(out, "{}", header.join(sep_str))?;
+    for row in result.cells()? {
+        let fields: Vec<_> = row
+            .iter()
+            .map(|c| {
+                c.as_deref()
+                    .map(|s| csv_field(s, sep).into_owned())
+                    .unwrap_or_default()
+            })
+            .collect();
+        writeln!(out, "{}", fields.join(sep_str))?;
+    }
+    Ok(())
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// JSON: one array of objects; numbers as JSON numbers, NULL as null.
+fn render_json(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
+    let names: Vec<String> = result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| json_string(f.name()))
+        .collect();
+    let numeric = result.numeric_columns();
+    let rows = result.cells()?;
+    write!(out, "[")?;
+    for (i, row) in rows.iter().enumerate() {
+        write!(out, "{}{{", if i == 0 { "\n  " } else { ",\n  " })?;
+        for (j, cell) in row.iter().enumerate() {
+            let v = match cell {
+                None => "null".to_string(),
+                Some(s) if numeric[j] && s.parse::<f64>().is_ok_and(f64::is_finite) => s.clone(),
+                Some(s) => json_string(s),
+            };
+            write!(out, "{}{}: {}", if j == 0 { "" } else { ", " }, names[j], v)?;
+        }
+        write!(out, "}}")?;
+    }
+    writeln!(out, "{}]", if rows.is_empty() { "" } else { "\n" })
+}

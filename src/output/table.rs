@@ -1,0 +1,87 @@
+//! The box-drawn table: widths in display columns, numbers right-aligned, NULL visible, and
+//! long results cut to their head and tail.
+
+use std::io::{self, Write};
+
+use unicode_width::UnicodeWidthStr;
+
+use super::ResultSet;
+
+const NULL: &str = "NULL";
+
+/// Renders `result` as a table; with `max_rows`, longer results show their first and last rows
+/// around a `…` line.
+pub fn render_table(
+    result: &ResultSet,
+    out: &mut dyn Write,
+    max_rows: Option<usize>,
+) -> io::Result<()> {
+    let names: Vec<String> = result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let numeric = result.numeric_columns();
+    let all = result.cells()?;
+    let total = all.len();
+    let (rows, cut_at): (Vec<&Vec<Option<String>>>, Option<usize>) = match max_rows {
+        Some(m) if total > m && m >= 2 => {
+            let head = m.div_ceil(2);
+            let tail = m - head;
+            let mut v: Vec<_> = all[..head].iter().collect();
+            v.extend(all[total - tail..].iter());
+            (v, Some(head))
+        }
+        _ => (all.iter().collect(), None),
+    };
+    let mut widths: Vec<usize> = names.iter().map(|n| n.width()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(cell.as_deref().unwrap_or(NULL).width());
+        }
+    }
+    let rule = |l: &str, m: &str, r: &str| -> String {
+        let parts: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
+        format!("{l}{}{r}", parts.join(m))
+    };
+    let line = |cells: Vec<(&str, bool)>| -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|((s, right), w)| {
+                let pad = " ".repeat(w.saturating_sub(s.width()));
+                if *right {
+                    format!(" {pad}{s} ")
+                } else {
+                    format!(" {s}{pad} ")
+                }
+            })
+            .collect();
+        format!("│{}│", parts.join("│"))
+    };
+    writeln!(out, "{}", rule("┌", "┬", "┐"))?;
+    writeln!(
+        out,
+        "{}",
+        line(names.iter().map(|n| (n.as_str(), false)).collect())
+    )?;
+    writeln!(out, "{}", rule("├", "┼", "┤"))?;
+    for (i, row) in rows.iter().enumerate() {
+        if cut_at == Some(i) {
+            let dots = widths.iter().map(|_| ("…", false)).collect();
+            writeln!(out, "{}", line(dots))?;
+        }
+        let cells = row
+            .iter()
+            .zip(&numeric)
+            .map(|(c, &num)| (c.as_deref().unwrap_or(NULL), num))
+            .collect();
+        writeln!(out, "{}", line(cells))?;
+    }
+    writeln!(out, "{}", rule("└", "┴", "┘"))?;
+    if cut_at.is_some() {
+        writeln!(out, "{total} rows ({} shown)", rows.len())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! Meta-commands (`.tables`, `.schema`, …): one table, [`COMMANDS`], drives parsing, `.help`
+//! and completion, so the three can never disagree.
+
+use std::str::FromStr;
+
+use crate::output::Format;
+
+/// One meta-command, as documented.
+pub struct MetaCommand {
+    /// The dot form, e.g. `.tables`.
+    pub name: &'static str,
+    /// Other spellings (datafusion-cli's backslash forms).
+    pub aliases: &'static [&'static str],
+    /// Argument synopsis.
+    pub args: &'static str,
+    /// One line of help.
+    pub help: &'static str,
+}
+
+/// Every meta-command.
+pub const COMMANDS: &[MetaCommand] = &[
+    MetaCommand {
+        name: ".help",
+        aliases: &["\\?", ".h"],
+        args: "",
+        help: "show this help",
+    },
+    MetaCommand {
+        name: ".tables",
+        aliases: &["\\d"],
+        args: "",
+        help: "list the tables",
+    },
+    MetaCommand {
+        name: ".schema",
+        aliases: &["\\d+"],
+        args: "[TABLE]",
+        help: "show the columns of a table (all tables without TABLE)",
+    },
+    MetaCommand {
+        name: ".indicators",
+        aliases: &[],
+        args: "[PATTERN]",
+        help: "search the indicator catalog by code, Chinese or English label",
+    },
+    MetaCommand {
+        name: ".mode",
+        aliases: &[],
+        args: "table|csv|tsv|json",
+        help: "set the output format",
+    },
+    MetaCommand {
+        name: ".timer",
+        aliases: &[],
+        args: "on|off",
+        help: "print each statement's time on stderr",
+    },
+    MetaCommand {
+        name: ".maxrows",
+        aliases: &[],
+        args: "N|off",
+        help: "cut table output to N rows (head and tail)",
+    },
+    MetaCommand {
+        name: ".quit",
+        aliases: &["\\q", ".exit"],
+        args: "",
+        help: "leave gongkai (Ctrl-D too)",
+    },
+];
+
+/// A parsed meta-command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// `.help`
+    Help,
+    /// `.tables`
+    Tables,
+    /// `.schema [TABLE]`
+    Schema(Option<String>),
+    /// `.indicators [PATTERN]`
+    Indicators(Option<String>),
+    /// `.mode FORMAT`
+    Mode(Format),
+    /// `.timer on|off`
+    Timer(bool),
+    /// `.maxrows N|off`
+    MaxRows(Option<usize>),
+    /// `.quit`
+    Quit,
+}
+
+impl FromStr for Command {
+    type Err = String;
+    fn from_str(line: &str) -> Result<Self, Self::Err> {
+        let line = line.trim().trim_end_matches(';');
+        let (word, arg) = match line.split_once(char::is_whitespace) {
+            Some((w, a)) => (w, Some(a.trim().to_string()).filter(|a| !a.is_empty())),
+            None => (line, None),
+        };
+        let cmd = COMMANDS
+            .iter()
+            .find(|c| c.name == word || c.aliases.contains(&word))
+            .ok_or_else(|| format!("unknown command '{word}' (.help lists them)"))?;
+        let need = |what: &str| format!("{} needs {what}", cmd.name);
+        Ok(match cmd.name {
+            ".help" => Command::Help,
+            ".tables" => Command::Tables,
+            ".schema" => Command::Schema(arg),
+            ".indicators" => Command::Indicators(arg),
+            ".mode" => Command::Mode(arg.ok_or_else(|| need(cmd.args))?.parse()?),
+            ".timer" => match arg.as_deref() {
+                Some("on") => Command::Timer(true),
+                Some("off") => Command::Timer(false),
+                _ => return Err(need("on or off")),
+            },
+            ".maxrows" => match arg.as_deref() {
+                Some("off") | Some("0") => Command::MaxRows(None),
+                Some(n) => Command::MaxRows(Some(n.parse().map_err(|_| need("a number or off"))?)),
+                None => return Err(need("a number or off")),
+            },
+            _ => Command::Quit,
+        })
+    }
+}
+
+/// The `.help` text, generated from [`COMMANDS`].
+pub fn help_text() -> String {
+    let mut s = String::from("Statements end with ';' and may span lines. Meta-commands:\n");
+    for c in COMMANDS {
+        let usage = format!("{} {}", c.name, c.args);
+        let aliases = if c.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", c.aliases.join(", "))
+        };
+        s.push_str(&format!(
+            "  {:<28} {}{}\n",
+            usage.trim_end(),
+            c.help,
+            aliases
+        ));
+    }
+    s.push_str(
+        "\nExamples:\n  SELECT jurisdiction, scope, year, value FROM facts WHERE indicator = 'review.corrected';\n  .indicators 复议\n  .schema facts\n",
+    );
+    s
+}
+
+/// The SQL a listing command runs, so its output goes through the normal renderers.
+pub fn listing_sql(cmd: &Command) -> Option<String> {
+    let quote = |s: &str| s.replace('\'', "''");
+    match cmd {
+        Command::Tables => Some(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name".into(),
+        ),
+        Command::Schema(Some(t)) => Some(format!(
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '{}' ORDER BY ordinal_position",
+            quote(t)
+        )),
+        Command::Schema(None) => Some(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position".into(),
+        ),
+        Command::Indicators(p) => {
+            let filter = p.as_deref().map(|p| {
+                let p = quote(&p.to_lowercase());
+                format!(" WHERE lower(code) LIKE '%{p}%' OR label_zh LIKE '%{p}%' OR lower(label_en) LIKE '%{p}%'")
+            });
+            Some(format!(
+                "SELECT code, label_zh, unit, label_en FROM indicators{}",
+                filter.unwrap_or_default()
+            ))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_and_backslash_forms_parse_alike() {
+        assert_eq!(".tables".parse::<Command>(), Ok(Command::Tables));
+        assert_eq!("\\d".parse::<Command>(), Ok(Command::Tables));
+        assert_eq!("\\q".parse::<Command>(), Ok(Command::Quit));
+        assert_eq!(
+            ".schema facts".parse::<Command>(),
+            Ok(Command::Schema(Some("facts".into())))
+        );
+        assert_eq!(
+            ".mode csv".parse::<Command>(),
+            Ok(Command::Mode(Format::Csv))
+        );
+        assert_eq!(
+            ".maxrows 10".parse::<Command>(),
+            Ok(Command::MaxRows(Some(10)))
+        );
+        assert!(".mode xml".parse::<Command>().is_err());
+        assert!(".nope".parse::<Command>().is_err());
+    }
+
+    #[test]
+    fn help_lists_every_command() {
+        let h = help_text();
+        for c in COMMANDS {
+            assert!(h.contains(c.name), "{}", c.name);
+        }
+    }
+}

@@ -1,0 +1,595 @@
+//! The Parquet warehouse: a directory that changes only by complete commits.
+//!
+//! Layout of a warehouse directory (default `data/`):
+//!
+//! ```text
+//! manifest.json                    the current generation: which segments are live
+//! segments/<id>/facts.parquet      one segment per commit (or per rewrite), one file per table
+//! segments/<id>/reports.parquet
+//! segments/<id>/unmapped.parquet
+//! segments/<id>/problems.parquet
+//! documents/<sha256>.<ext>         every ingested document, content-addressed (provenance)
+//! .lock                            held (flock) by the one process writing
+//! ```
+//!
+//! Why a manifest: a commit writes its new segment files first, then replaces `manifest.json`
+//! by an atomic rename. Until that rename, readers (and a crash) see the previous generation
+//! complete; after it, the new one. Files no manifest names are garbage from an interrupted
+//! commit and are removed by the next writer. Replacing a report (same body, year and scope)
+//! rewrites the segments that held it without its rows.
+
+pub mod schema;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
+use datafusion::arrow::compute::filter_record_batch;
+use datafusion::arrow::error::ArrowError;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::errors::ParquetError;
+use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::Document;
+pub use schema::Table;
+
+const MANIFEST: &str = "manifest.json";
+const FORMAT: &str = "gongkai-warehouse";
+
+/// What can go wrong with a warehouse; every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    /// A file or directory operation failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// `manifest.json` is unreadable or not ours.
+    #[error("{}: not a valid gongkai manifest: {message}", path.display())]
+    Manifest {
+        /// The manifest's path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A Parquet file is corrupt or not of the expected schema.
+    #[error("{}: {source}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: ParquetError,
+    },
+    /// Building a batch failed.
+    #[error("{}: {source}", path.display())]
+    Arrow {
+        /// The file being written or read.
+        path: PathBuf,
+        /// The cause.
+        source: ArrowError,
+    },
+    /// Another process is writing.
+    #[error("{}: another gongkai process is writing to this warehouse; try again when it has finished", path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// There is no warehouse where one was asked for.
+    #[error("{}: no warehouse here (no {MANIFEST}); create one with `gongkai ingest --data {} REPORT…`", path.display(), path.display())]
+    Missing {
+        /// The directory.
+        path: PathBuf,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WarehouseError + '_ {
+    move |source| WarehouseError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// One live segment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Segment {
+    /// The directory name under `segments/`.
+    pub id: String,
+    /// Rows in its `facts.parquet`.
+    pub facts: u64,
+    /// Reports in it.
+    pub reports: u64,
+}
+
+/// The contents of `manifest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    /// Always `gongkai-warehouse`.
+    pub format: String,
+    /// Layout version.
+    pub version: u32,
+    /// Increases by one with every commit.
+    pub generation: u64,
+    /// The live segments, oldest first.
+    pub segments: Vec<Segment>,
+}
+
+impl Manifest {
+    fn empty() -> Self {
+        Manifest {
+            format: FORMAT.into(),
+            version: 1,
+            generation: 0,
+            segments: Vec::new(),
+        }
+    }
+}
+
+/// What a commit did to one report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A new report.
+    Added {
+        /// Its id.
+        report_id: String,
+        /// Figures stored.
+        figures: usize,
+    },
+    /// A report with the same key, from another document, was replaced.
+    Replaced {
+        /// Its id.
+        report_id: String,
+        /// Figures stored.
+        figures: usize,
+        /// Where the replaced report came from.
+        previous_source: String,
+    },
+    /// The same document was ingested before: nothing changed.
+    Unchanged {
+        /// Its id.
+        report_id: String,
+    },
+}
+
+/// An open warehouse directory.
+#[derive(Debug)]
+pub struct Warehouse {
+    dir: PathBuf,
+    manifest: Manifest,
+}
+
+/// The report index: report_id → (segment id, sha256, source_file).
+type ReportIndex = BTreeMap<String, (String, String, String)>;
+
+impl Warehouse {
+    /// Opens an existing warehouse for reading.
+    pub fn open(dir: &Path) -> Result<Self, WarehouseError> {
+        let path = dir.join(MANIFEST);
+        if !path.exists() {
+            return Err(WarehouseError::Missing {
+                path: dir.to_path_buf(),
+            });
+        }
+        let manifest = read_manifest(&path)?;
+        Ok(Warehouse {
+            dir: dir.to_path_buf(),
+            manifest,
+        })
+    }
+
+    /// The warehouse directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The current manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The Parquet files of a table, one per live segment.
+    pub fn table_files(&self, table: Table) -> Vec<PathBuf> {
+        self.manifest
+            .segments
+            .iter()
+            .map(|s| segment_file(&self.dir, &s.id, table))
+            .collect()
+    }
+
+    /// Where the kept copy of a document with this hash lives, if it was kept.
+    pub fn document_path(&self, sha256: &str) -> Option<PathBuf> {
+        let dir = self.dir.join("documents");
+        fs::read_dir(&dir)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.file_stem().and_then(|s| s.to_str()) == Some(sha256))
+    }
+}
+
+fn segment_file(dir: &Path, id: &str, table: Table) -> PathBuf {
+    dir.join("segments")
+        .join(id)
+        .join(format!("{}.parquet", table.name()))
+}
+
+fn read_manifest(path: &Path) -> Result<Manifest, WarehouseError> {
+    let text = fs::read_to_string(path).map_err(io(path))?;
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| WarehouseError::Manifest {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    if m.format != FORMAT || m.version != 1 {
+        return Err(WarehouseError::Manifest {
+            path: path.to_path_buf(),
+            message: format!(
+                "format '{}' version {} (expected {FORMAT} 1)",
+                m.format, m.version
+            ),
+        });
+    }
+    Ok(m)
+}
+
+/// Exclusive write access to a warehouse: holds the lock until dropped.
+pub struct Writer {
+    dir: PathBuf,
+    manifest: Manifest,
+    _lock: File,
+}
+
+impl Writer {
+    /// Opens (creating if needed) a warehouse for writing; refuses if another process writes.
+    pub fn open(dir: &Path) -> Result<Self, WarehouseError> {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        let lock_path = dir.join(".lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(WarehouseError::Locked { path: lock_path })
+            }
+            Err(fs::TryLockError::Error(source)) => {
+                return Err(WarehouseError::Io {
+                    path: lock_path,
+                    source,
+                })
+            }
+        }
+        let path = dir.join(MANIFEST);
+        let manifest = if path.exists() {
+            read_manifest(&path)?
+        } else {
+            Manifest::empty()
+        };
+        Ok(Writer {
+            dir: dir.to_path_buf(),
+            manifest,
+            _lock: lock,
+        })
+    }
+
+    /// Stores the reports of `docs` in one commit. With `rebuild`, the new generation holds
+    /// only these documents. A report whose key is already stored from the same document is
+    /// left as it is; from another document, it is replaced.
+    pub fn commit(
+        &mut self,
+        docs: &[Document],
+        rebuild: bool,
+    ) -> Result<Vec<Change>, WarehouseError> {
+        let index = if rebuild {
+            ReportIndex::new()
+        } else {
+            self.report_index()?
+        };
+        let mut changes = Vec::new();
+        let mut replaced: HashSet<String> = HashSet::new();
+        let mut new_docs: Vec<(&Document, HashSet<String>)> = Vec::new();
+        for d in docs {
+            let mut fresh = HashSet::new();
+            for r in &d.reports {
+                let id = r.report_id();
+                match index.get(&id) {
+                    Some((_, sha, _)) if *sha == d.sha256 => {
+                        changes.push(Change::Unchanged { report_id: id })
+                    }
+                    Some((_, _, source)) => {
+                        fresh.insert(id.clone());
+                        changes.push(Change::Replaced {
+                            report_id: id.clone(),
+                            figures: r.figures.len(),
+                            previous_source: source.clone(),
+                        });
+                        replaced.insert(id);
+                    }
+                    None => {
+                        fresh.insert(id.clone());
+                        changes.push(Change::Added {
+                            report_id: id,
+                            figures: r.figures.len(),
+                        });
+                    }
+                }
+            }
+            if !fresh.is_empty() {
+                new_docs.push((d, fresh));
+            }
+        }
+        // Within one batch, a later document with the same key wins over an earlier one.
+        let mut seen = HashSet::new();
+        let mut keep: Vec<Document> = Vec::new();
+        for (d, fresh) in new_docs.iter().rev() {
+            let mut d = (*d).clone();
+            d.reports
+                .retain(|r| fresh.contains(&r.report_id()) && seen.insert(r.report_id()));
+            if !d.reports.is_empty() {
+                keep.push(d);
+            }
+        }
+        keep.reverse();
+        if keep.is_empty() && !rebuild {
+            return Ok(changes);
+        }
+        let generation = self.manifest.generation + 1;
+        for d in &keep {
+            self.keep_document(d)?;
+        }
+        let mut segments = Vec::new();
+        if !rebuild {
+            let touched: HashSet<&str> = replaced
+                .iter()
+                .filter_map(|id| index.get(id).map(|(seg, _, _)| seg.as_str()))
+                .collect();
+            for seg in &self.manifest.segments {
+                if touched.contains(seg.id.as_str()) {
+                    if let Some(s) = self.rewrite_without(seg, &replaced, generation)? {
+                        segments.push(s);
+                    }
+                } else {
+                    segments.push(seg.clone());
+                }
+            }
+        }
+        if !keep.is_empty() {
+            let refs: Vec<&Document> = keep.iter().collect();
+            segments.push(self.write_segment(&refs, generation)?);
+        }
+        let manifest = Manifest {
+            generation,
+            segments,
+            ..Manifest::empty()
+        };
+        self.publish(manifest)?;
+        Ok(changes)
+    }
+
+    /// report_id → (segment, sha256, source_file) over the live segments.
+    fn report_index(&self) -> Result<ReportIndex, WarehouseError> {
+        let mut index = ReportIndex::new();
+        for seg in &self.manifest.segments {
+            let path = segment_file(&self.dir, &seg.id, Table::Reports);
+            for batch in read_parquet(&path)? {
+                let col = |name: &str| -> Result<StringArray, WarehouseError> {
+                    batch
+                        .column_by_name(name)
+                        .and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned())
+                        .ok_or_else(|| WarehouseError::Manifest {
+                            path: path.clone(),
+                            message: format!("no string column '{name}'"),
+                        })
+                };
+                let (ids, shas, files) = (col("report_id")?, col("sha256")?, col("source_file")?);
+                for i in 0..batch.num_rows() {
+                    index.insert(
+                        ids.value(i).to_string(),
+                        (
+                            seg.id.clone(),
+                            shas.value(i).to_string(),
+                            files.value(i).to_string(),
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(index)
+    }
+
+    fn keep_document(&self, d: &Document) -> Result<(), WarehouseError> {
+        let dir = self.dir.join("documents");
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let path = dir.join(format!("{}.{}", d.sha256, d.extension));
+        if path.exists() {
+            return Ok(());
+        }
+        let tmp = dir.join(format!(".{}.tmp", d.sha256));
+        let mut f = File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(&d.bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        fs::rename(&tmp, &path).map_err(io(&path))
+    }
+
+    fn new_segment_dir(&self, generation: u64) -> Result<(String, PathBuf), WarehouseError> {
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let id = format!(
+            "{generation:08}-{:05}-{nonce:09}",
+            std::process::id() % 100_000
+        );
+        let path = self.dir.join("segments").join(&id);
+        fs::create_dir_all(&path).map_err(io(&path))?;
+        Ok((id, path))
+    }
+
+    fn write_segment(
+        &self,
+        docs: &[&Document],
+        generation: u64,
+    ) -> Result<Segment, WarehouseError> {
+        let (id, dir) = self.new_segment_dir(generation)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0);
+        let batches = schema::batches(docs, now).map_err(|source| WarehouseError::Arrow {
+            path: dir.clone(),
+            source,
+        })?;
+        for (table, batch) in Table::ALL.iter().zip(batches.iter()) {
+            write_parquet(&segment_file(&self.dir, &id, *table), batch)?;
+        }
+        sync_dir(&dir)?;
+        Ok(Segment {
+            id,
+            facts: batches[0].num_rows() as u64,
+            reports: batches[1].num_rows() as u64,
+        })
+    }
+
+    /// Writes a copy of a segment without the given reports; `None` when nothing is left.
+    fn rewrite_without(
+        &self,
+        seg: &Segment,
+        drop: &HashSet<String>,
+        generation: u64,
+    ) -> Result<Option<Segment>, WarehouseError> {
+        let mut kept: Vec<RecordBatch> = Vec::new();
+        for table in Table::ALL {
+            let path = segment_file(&self.dir, &seg.id, table);
+            let mut parts = Vec::new();
+            for batch in read_parquet(&path)? {
+                let ids = batch
+                    .column_by_name("report_id")
+                    .and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned())
+                    .ok_or_else(|| WarehouseError::Manifest {
+                        path: path.clone(),
+                        message: "no string column 'report_id'".into(),
+                    })?;
+                let mask: BooleanArray = (0..ids.len())
+                    .map(|i| Some(!drop.contains(ids.value(i))))
+                    .collect();
+                let b =
+                    filter_record_batch(&batch, &mask).map_err(|source| WarehouseError::Arrow {
+                        path: path.clone(),
+                        source,
+                    })?;
+                parts.push(b);
+            }
+            let merged = datafusion::arrow::compute::concat_batches(&table.schema(), &parts)
+                .map_err(|source| WarehouseError::Arrow {
+                    path: path.clone(),
+                    source,
+                })?;
+            kept.push(merged);
+        }
+        if kept[1].num_rows() == 0 {
+            return Ok(None);
+        }
+        let (id, dir) = self.new_segment_dir(generation)?;
+        for (table, batch) in Table::ALL.iter().zip(kept.iter()) {
+            write_parquet(&segment_file(&self.dir, &id, *table), batch)?;
+        }
+        sync_dir(&dir)?;
+        Ok(Some(Segment {
+            id,
+            facts: kept[0].num_rows() as u64,
+            reports: kept[1].num_rows() as u64,
+        }))
+    }
+
+    /// Makes `manifest` the current generation (atomic rename), then removes what it no
+    /// longer names.
+    fn publish(&mut self, manifest: Manifest) -> Result<(), WarehouseError> {
+        let path = self.dir.join(MANIFEST);
+        let tmp = self.dir.join(".manifest.json.tmp");
+        let text =
+            serde_json::to_string_pretty(&manifest).map_err(|e| WarehouseError::Manifest {
+                path: tmp.clone(),
+                message: e.to_string(),
+            })?;
+        let mut f = File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(text.as_bytes()).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        fs::rename(&tmp, &path).map_err(io(&path))?;
+        sync_dir(&self.dir)?;
+        self.manifest = manifest;
+        self.collect_garbage();
+        Ok(())
+    }
+
+    /// Removes segment directories no manifest names (left by replaced segments or by an
+    /// interrupted commit). Failure to remove is harmless: readers never list directories.
+    fn collect_garbage(&self) {
+        let live: HashSet<&str> = self
+            .manifest
+            .segments
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        let Ok(entries) = fs::read_dir(self.dir.join("segments")) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            if !live.contains(name.to_string_lossy().as_ref()) {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+/// Writes one batch as a Parquet file: zstd, page-level statistics, and a bloom filter on
+/// `report_id` so that "all figures of one report" stays cheap in large files.
+fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), WarehouseError> {
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_column_bloom_filter_enabled("report_id".into(), true)
+        .set_max_row_group_row_count(Some(1 << 20))
+        .build();
+    let file = File::create(path).map_err(io(path))?;
+    let perr = |source| WarehouseError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(perr)?;
+    w.write(batch).map_err(perr)?;
+    let file = w.into_inner().map_err(perr)?;
+    file.sync_all().map_err(io(path))
+}
+
+/// Reads a whole Parquet file (used for the small per-segment report index and rewrites).
+pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, WarehouseError> {
+    let file = File::open(path).map_err(io(path))?;
+    let perr = |source| WarehouseError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(perr)?
+        .build()
+        .map_err(perr)?;
+    reader
+        .collect::<Result<Vec<_>, ArrowError>>()
+        .map_err(|source| WarehouseError::Arrow {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn sync_dir(dir: &Path) -> Result<(), WarehouseError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+}

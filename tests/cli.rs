@@ -1,0 +1,208 @@
+//! The command line: SQL through -c, -f and stdin, formats, exit codes.
+
+use crate::util::*;
+
+fn ingested() -> tempfile::TempDir {
+    let dir = workdir();
+    let r = gongkai(
+        dir.path(),
+        &["ingest", "--data", "wh", jinan().to_str().expect("utf8")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    dir
+}
+
+fn rates(csv: &str) -> Vec<(String, f64, f64)> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let (scope, review, lit) = (col("scope"), col("review_rate"), col("litigation_rate"));
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (
+                f[scope].to_string(),
+                f[review].parse().expect("rate"),
+                f[lit].parse().expect("rate"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_saved_correction_rate_query_answers_through_f() {
+    let dir = ingested();
+    let q = root().join("queries/review_correction_rate.sql");
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            "wh",
+            "-f",
+            q.to_str().expect("utf8"),
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        rates(&r.stdout),
+        [
+            ("whole".to_string(), 134.0 / 453.0, 65.0 / 416.0),
+            ("own".to_string(), 41.0 / 213.0, 45.0 / 205.0)
+        ]
+    );
+    // Full precision, not rounded for display.
+    assert!(
+        r.stdout.contains(&(134.0f64 / 453.0).to_string()),
+        "{}",
+        r.stdout
+    );
+    assert!(r
+        .stdout
+        .starts_with("jurisdiction,body,scope,year,review_total,review_corrected,review_rate,"));
+    // stdout holds the result only.
+    assert!(!r.stdout.contains("rows"));
+}
+
+#[test]
+fn the_bundled_warehouse_answers_the_saved_query() {
+    let q = root().join("queries/review_correction_rate.sql");
+    let r = gongkai(
+        &root(),
+        &["-f", q.to_str().expect("utf8"), "--format", "csv"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let got = rates(&r.stdout);
+    assert_eq!(got[0].0, "whole");
+    assert!(
+        (got[0].1 - 0.2958).abs() < 1e-4 && (got[1].1 - 0.1924).abs() < 1e-4,
+        "{got:?}"
+    );
+}
+
+#[test]
+fn c_runs_sql_and_formats_render() {
+    let dir = ingested();
+    let sql =
+        "SELECT scope, value FROM facts WHERE indicator = 'review.corrected' ORDER BY scope DESC";
+    let r = gongkai(dir.path(), &["--data", "wh", "-c", sql, "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "scope,value\nwhole,134.0\nown,41.0\n");
+    let r = gongkai(dir.path(), &["--data", "wh", "-c", sql, "--format", "json"]);
+    assert_eq!(r.stdout, "[\n  {\"scope\": \"whole\", \"value\": 134.0},\n  {\"scope\": \"own\", \"value\": 41.0}\n]\n");
+    let r = gongkai(dir.path(), &["--data", "wh", "-c", "SELECT jurisdiction || '本级' AS j, value FROM facts WHERE indicator = 'review.corrected' AND scope = 'own'"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Chinese takes two columns: the box lines up by display width.
+    assert_eq!(
+        r.stdout,
+        "┌────────────┬───────┐\n│ j          │ value │\n├────────────┼───────┤\n│ 济南市本级 │  41.0 │\n└────────────┴───────┘\n"
+    );
+    assert_eq!(r.stderr.trim(), "1 row");
+}
+
+#[test]
+fn a_failing_statement_stops_the_script_with_file_and_line() {
+    let dir = ingested();
+    let script = dir.path().join("s.sql");
+    std::fs::write(
+        &script,
+        "SELECT 1 AS one;\n\nSELECT nope\n  FROM facts;\nSELECT 2 AS two;\n",
+    )
+    .expect("write");
+    let r = gongkai(
+        dir.path(),
+        &["--data", "wh", "-f", "s.sql", "--format", "csv"],
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout, "one\n1\n");
+    assert!(
+        r.stderr.contains("s.sql:3:") && r.stderr.contains("SELECT nope FROM facts"),
+        "{}",
+        r.stderr
+    );
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            "wh",
+            "-f",
+            "s.sql",
+            "--format",
+            "csv",
+            "--continue-on-error",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout, "one\n1\ntwo\n2\n");
+    assert!(r.stderr.contains("1 statement failed"), "{}", r.stderr);
+}
+
+#[test]
+fn sql_on_stdin_runs_as_a_script() {
+    let dir = ingested();
+    let r = gongkai_stdin(
+        dir.path(),
+        &["--data", "wh", "--format", "csv"],
+        "SELECT count(*) AS n FROM facts;\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "n\n156\n");
+}
+
+#[test]
+fn usage_errors_exit_2_and_missing_warehouses_exit_1() {
+    let dir = workdir();
+    let r = gongkai(dir.path(), &["--format", "xml", "-c", "SELECT 1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = gongkai(dir.path(), &["--data", "nowhere", "-c", "SELECT 1"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("nowhere: no warehouse here"),
+        "{}",
+        r.stderr
+    );
+    let r = gongkai(dir.path(), &["ingest", "--data", "wh", "missing.txt"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("missing.txt: cannot read"),
+        "{}",
+        r.stderr
+    );
+    let r = gongkai(dir.path(), &["-f", "missing.sql"]);
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::process::{Command, Stdio};
+    let dir = ingested();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args([
+            "--data",
+            "wh",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT * FROM facts CROSS JOIN facts AS f2",
+        ])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,134 @@
+//! Helpers: run the binary, locate fixtures, read expected values.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Jinan 2017 report as published (tab-separated tables).
+pub fn jinan() -> PathBuf {
+    root().join("data/raw/jinan-2017.txt")
+}
+
+/// A file under tests/fixtures.
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures").join(name)
+}
+
+/// One run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs `gongkai ARGS` in `dir` with no stdin.
+pub fn gongkai(dir: &Path, args: &[&str]) -> Run {
+    let o = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GONGKAI_DATA")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the gongkai binary runs");
+    Run::from(o)
+}
+
+/// Runs `gongkai ARGS` with `input` on stdin.
+pub fn gongkai_stdin(dir: &Path, args: &[&str], input: &str) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GONGKAI_DATA")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the gongkai binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    Run::from(child.wait_with_output().expect("wait"))
+}
+
+/// A temporary working directory.
+pub fn workdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// Expected Jinan figures: (scope, indicator) → (value, source line in jinan-2017.txt),
+/// written by reading the printed tables (tests/fixtures/jinan-2017.expected.tsv).
+pub fn expected_jinan() -> BTreeMap<(String, String), (f64, u32)> {
+    let text = std::fs::read_to_string(fixture("jinan-2017.expected.tsv")).expect("fixture");
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (
+                (f[0].to_string(), f[1].to_string()),
+                (f[2].parse().expect("value"), f[3].parse().expect("line")),
+            )
+        })
+        .collect()
+}
+
+/// A copy of the Jinan report with `edit` applied to its lines, written into `dir`.
+pub fn jinan_edited(dir: &Path, name: &str, edit: impl Fn(Vec<String>) -> Vec<String>) -> PathBuf {
+    let text = std::fs::read_to_string(jinan()).expect("jinan");
+    let lines = edit(text.split('\n').map(str::to_string).collect());
+    let path = dir.join(name);
+    std::fs::write(&path, lines.join("\n")).expect("write");
+    path
+}
+
+/// A snapshot of a warehouse directory: every file's path and bytes (the lock file aside).
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else if p.file_name().is_some_and(|n| n != ".lock") {
+                out.insert(
+                    p.strip_prefix(base).expect("prefix").to_path_buf(),
+                    std::fs::read(&p).expect("read"),
+                );
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Runs SQL against a warehouse and returns the CSV rows (header dropped).
+pub fn query_csv(dir: &Path, data: &str, sql: &str) -> Vec<Vec<String>> {
+    let r = gongkai(dir, &["--data", data, "--format", "csv", "-c", sql]);
+    assert_eq!(r.code, 0, "query failed: {sql}\n{}", r.stderr);
+    r.stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}

@@ -1,0 +1,108 @@
+//! The warehouse: tables and columns, locking, corrupt files.
+
+use gongkai::warehouse::{Warehouse, WarehouseError, Writer};
+
+use crate::util::*;
+
+#[test]
+fn tables_and_columns_are_as_documented() {
+    let dir = workdir();
+    assert_eq!(
+        gongkai(
+            dir.path(),
+            &["ingest", "--data", "wh", jinan().to_str().expect("utf8")]
+        )
+        .code,
+        0
+    );
+    let cols = |t: &str| -> Vec<String> {
+        query_csv(
+            dir.path(),
+            "wh",
+            &format!("SELECT column_name FROM information_schema.columns WHERE table_name = '{t}' ORDER BY ordinal_position"),
+        )
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect()
+    };
+    assert_eq!(cols("facts").join(","), "report_id,jurisdiction,body,scope,year,template,indicator,breakdown,value,unit,derived,source_file,source_line");
+    assert_eq!(cols("reports").join(","), "report_id,jurisdiction,body,scope,year,template,title,source_file,sha256,ingested_at,figures,unmapped,problems");
+    assert_eq!(
+        cols("unmapped").join(","),
+        "report_id,source_file,source_line,label,raw_value"
+    );
+    assert_eq!(
+        cols("indicators").join(","),
+        "code,templates,label_zh,unit,kind,parent,relation,derived_in,label_en"
+    );
+    assert_eq!(
+        query_csv(dir.path(), "wh", "SELECT count(*) FROM indicators"),
+        [["142"]]
+    );
+    // Amounts carry the catalog's unit.
+    assert_eq!(
+        query_csv(
+            dir.path(),
+            "wh",
+            "SELECT value, unit FROM facts WHERE indicator = 'capacity.budget' AND scope = 'whole'"
+        ),
+        [["48.0", "万元"]]
+    );
+}
+
+#[test]
+fn a_second_writer_is_refused_while_one_holds_the_lock() {
+    let dir = workdir();
+    let wh = dir.path().join("wh");
+    let _first = Writer::open(&wh).expect("first writer");
+    match Writer::open(&wh) {
+        Err(WarehouseError::Locked { path }) => assert!(path.ends_with(".lock")),
+        other => panic!("expected Locked, got {other:?}", other = other.err()),
+    }
+    let r = gongkai(
+        dir.path(),
+        &["ingest", "--data", "wh", jinan().to_str().expect("utf8")],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("another gongkai process is writing"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_corrupt_manifest_or_parquet_file_is_named_in_the_error() {
+    let dir = workdir();
+    assert_eq!(
+        gongkai(
+            dir.path(),
+            &["ingest", "--data", "wh", jinan().to_str().expect("utf8")]
+        )
+        .code,
+        0
+    );
+    let wh = Warehouse::open(&dir.path().join("wh")).expect("opens");
+    let facts = wh.table_files(gongkai::warehouse::Table::Facts).remove(0);
+    std::fs::write(&facts, b"PAR1 this is not parquet").expect("corrupt");
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            "wh",
+            "-c",
+            "SELECT count(*) FROM facts WHERE value > 0",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("facts.parquet"), "{}", r.stderr);
+    std::fs::write(dir.path().join("wh/manifest.json"), "{ not json").expect("corrupt");
+    let r = gongkai(dir.path(), &["--data", "wh", "-c", "SELECT 1"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("manifest.json: not a valid gongkai manifest"),
+        "{}",
+        r.stderr
+    );
+}
