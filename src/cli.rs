@@ -21,7 +21,10 @@ const EXAMPLES: &str = "\
 Examples:
   gongkai                                   open the REPL on the warehouse in ./data
   gongkai -c \"SELECT jurisdiction, scope, year, value FROM facts WHERE indicator = 'review.corrected'\"
-  gongkai -f queries/review_correction_rate.sql --format csv > rates.csv
+  gongkai -f queries/review_correction_rate.sql --format csv --bom > rates.csv
+  gongkai run ranking --param indicator=review.total --param year=2017
+  gongkai queries                           list the saved analyses and their parameters
+  gongkai -c \"SELECT * FROM facts\" --format xlsx --output facts.xlsx
   gongkai ingest reports/                   add every report under reports/ to ./data
   gongkai ingest --data my-warehouse jinan-2017.txt --scope whole
 
@@ -43,13 +46,34 @@ pub struct Cli {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Output format: table, csv, tsv or json.
-    #[arg(long, default_value = "table", value_parser = parse_format)]
+    /// Output format: table, csv, tsv, json, ndjson, markdown, line or xlsx.
+    #[arg(long, global = true, default_value = "table", value_parser = parse_format)]
     pub format: Format,
 
+    /// Write results to FILE instead of stdout (FILE.xlsx: an Excel workbook).
+    #[arg(long, short = 'o', global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Start the output with a UTF-8 byte-order mark, so Excel opens CSV as UTF-8.
+    #[arg(long, global = true)]
+    pub bom: bool,
+
     /// Keep going after a failed statement (the run still exits 1).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub continue_on_error: bool,
+
+    /// Directory of saved queries (they add to and override the bundled ones).
+    #[arg(
+        long,
+        global = true,
+        env = "GONGKAI_QUERIES",
+        default_value = "queries"
+    )]
+    pub queries: PathBuf,
+
+    /// Colour on stderr and in the REPL: auto (only on a terminal), always or never.
+    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
 
     /// History file for the REPL (default: the per-user data directory; or $GONGKAI_HISTORY).
     #[arg(long, value_name = "FILE")]
@@ -69,6 +93,20 @@ fn parse_format(s: &str) -> Result<Format, String> {
 pub enum Command {
     /// Read report documents into the warehouse (one commit for the whole run).
     Ingest(IngestArgs),
+    /// List the saved queries with their descriptions and parameters.
+    Queries,
+    /// Run a saved query: gongkai run ranking --param year=2017
+    Run(RunArgs),
+}
+
+/// `gongkai run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The saved query's name (`gongkai queries` lists them).
+    pub name: String,
+    /// A parameter, name=value (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
 }
 
 /// `gongkai ingest`.
@@ -119,7 +157,14 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> ExitCode {
     match &cli.command {
         Some(Command::Ingest(args)) => run_ingest(&cli.data, args),
-        None => run_sql(&cli).await,
+        Some(Command::Queries) => {
+            print!(
+                "{}",
+                crate::saved::listing(&crate::saved::load(&cli.queries))
+            );
+            ExitCode::SUCCESS
+        }
+        Some(Command::Run(_)) | None => run_sql(&cli).await,
     }
 }
 
@@ -247,7 +292,20 @@ fn display_paths(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
+fn color_on(cli: &Cli) -> bool {
+    match cli.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
 async fn run_sql(cli: &Cli) -> ExitCode {
+    let color = color_on(cli);
+    let fail = |e: &ShellError| {
+        repl::report(e, color);
+        ExitCode::from(1)
+    };
     let warehouse = match Warehouse::open(&cli.data) {
         Ok(w) => w,
         Err(e) => {
@@ -262,64 +320,88 @@ async fn run_sql(cli: &Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let session = Session::new(engine, cli.format);
-    let mut stdout = io::stdout().lock();
-    let mut failed = 0usize;
-    let mut scripts: Vec<(String, String)> = Vec::new();
-    for (i, c) in cli.commands.iter().enumerate() {
-        scripts.push((c.clone(), format!("-c #{}", i + 1)));
+    let mut session = Session::new(engine, cli.format);
+    session.queries_dir = cli.queries.clone();
+    session.bom = cli.bom;
+    if let Some(path) = &cli.output {
+        match Session::open_destination(path, cli.bom) {
+            Ok(d) => session.output = d,
+            Err(e) => return fail(&e),
+        }
+    } else if cli.format == Format::Xlsx {
+        eprintln!("error: --format xlsx writes a workbook: add --output FILE.xlsx");
+        return ExitCode::from(2);
     }
-    for f in &cli.files {
-        match std::fs::read_to_string(f) {
-            Ok(text) => scripts.push((text, f.display().to_string())),
+    let outcome = if let Some(Command::Run(args)) = &cli.command {
+        match crate::saved::parse_params(&args.params) {
+            Ok(params) => session.run_saved(&args.name, &params).await.map(|()| 0),
             Err(e) => {
-                eprintln!("error: {}: {e}", f.display());
-                return ExitCode::from(1);
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
             }
         }
-    }
-    if scripts.is_empty() {
-        if io::stdin().is_terminal() {
-            drop(stdout);
-            let history = repl::history_path(cli.history_file.clone());
-            return match repl::run(session, history).await {
-                Ok(()) => ExitCode::SUCCESS,
+    } else {
+        let mut scripts: Vec<(String, String)> = Vec::new();
+        for (i, c) in cli.commands.iter().enumerate() {
+            scripts.push((c.clone(), format!("-c #{}", i + 1)));
+        }
+        for f in &cli.files {
+            match std::fs::read_to_string(f) {
+                Ok(text) => scripts.push((text, f.display().to_string())),
                 Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(1)
+                    eprintln!("error: {}: {e}", f.display());
+                    return ExitCode::from(1);
                 }
+            }
+        }
+        if scripts.is_empty() && io::stdin().is_terminal() {
+            let history = repl::history_path(cli.history_file.clone());
+            return match repl::run(session, history, color).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
             };
         }
-        let mut text = String::new();
-        if let Err(e) = io::stdin().read_to_string(&mut text) {
-            eprintln!("error: reading SQL from stdin: {e}");
-            return ExitCode::from(1);
-        }
-        scripts.push((text, "stdin".into()));
-    }
-    for (text, origin) in &scripts {
-        match session
-            .run_script(text, origin, cli.continue_on_error, &mut stdout)
-            .await
-        {
-            Ok(n) => failed += n,
-            Err(e) if e.is_broken_pipe() => return ExitCode::SUCCESS,
-            Err(e @ ShellError::Cancelled) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(130);
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
+        if scripts.is_empty() {
+            let mut text = String::new();
+            if let Err(e) = io::stdin().read_to_string(&mut text) {
+                eprintln!("error: reading SQL from stdin: {e}");
                 return ExitCode::from(1);
             }
+            scripts.push((text, "stdin".into()));
         }
+        let mut failed = 0usize;
+        let mut error = None;
+        for (text, origin) in &scripts {
+            match session
+                .run_script(text, origin, cli.continue_on_error)
+                .await
+            {
+                Ok(n) => failed += n,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        match error {
+            Some(e) => Err(e),
+            None => Ok(failed),
+        }
+    };
+    match outcome {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(failed) => {
+            eprintln!(
+                "{failed} statement{} failed",
+                if failed == 1 { "" } else { "s" }
+            );
+            ExitCode::from(1)
+        }
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e @ ShellError::Cancelled) => {
+            repl::report(&e, color);
+            ExitCode::from(130)
+        }
+        Err(e) => fail(&e),
     }
-    if failed > 0 {
-        eprintln!(
-            "{failed} statement{} failed",
-            if failed == 1 { "" } else { "s" }
-        );
-        return ExitCode::from(1);
-    }
-    ExitCode::SUCCESS
 }

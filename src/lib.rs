@@ -19,5 +19,6 @@ pub mod engine;
 pub mod ingest;
 pub mod model;
 pub mod output;
+pub mod saved;
 pub mod shell;
 pub mod warehouse;

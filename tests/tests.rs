@@ -6,5 +6,7 @@
 mod util;
 
 mod cli;
+mod formats;
 mod ingest;
+mod pty;
 mod warehouse;

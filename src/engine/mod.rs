@@ -33,7 +33,8 @@ impl Engine {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .with_default_catalog_and_schema("gongkai", "public");
-        let ctx = SessionContext::new_with_config(config);
+        // URL tables: `SELECT * FROM 'export.parquet'` reads a file directly.
+        let ctx = SessionContext::new_with_config(config).enable_url_table();
         let mut all_files = Vec::new();
         for table in Table::ALL {
             all_files.extend(warehouse.table_files(table));

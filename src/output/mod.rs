@@ -6,6 +6,8 @@
 //! columns), never bytes or chars, so 济南市本级 lines up with ASCII.
 
 mod table;
+mod text;
+mod xlsx;
 
 use std::io::{self, Write};
 use std::str::FromStr;
@@ -14,7 +16,9 @@ use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
-pub use table::render_table;
+pub use table::{render_table, truncate_to_width};
+pub use text::{render_line, render_markdown, render_ndjson};
+pub use xlsx::XlsxBook;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +31,21 @@ pub enum Format {
     Tsv,
     /// One JSON array of objects.
     Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// A GitHub-flavoured markdown table, padded by display width.
+    Markdown,
+    /// One `column = value` line per cell, a blank line between rows, padded by display width.
+    Line,
+    /// An Excel workbook with number cells (needs a file: `--output` or `.output`).
+    Xlsx,
+}
+
+impl Format {
+    /// Every format's name, for help and completion.
+    pub const NAMES: [&'static str; 8] = [
+        "table", "csv", "tsv", "json", "ndjson", "markdown", "line", "xlsx",
+    ];
 }
 
 impl FromStr for Format {
@@ -37,8 +56,13 @@ impl FromStr for Format {
             "csv" => Ok(Format::Csv),
             "tsv" => Ok(Format::Tsv),
             "json" => Ok(Format::Json),
+            "ndjson" | "jsonl" => Ok(Format::Ndjson),
+            "markdown" | "md" => Ok(Format::Markdown),
+            "line" => Ok(Format::Line),
+            "xlsx" => Ok(Format::Xlsx),
             other => Err(format!(
-                "unknown format '{other}' (expected table, csv, tsv or json)"
+                "unknown format '{other}' (expected one of {})",
+                Format::NAMES.join(", ")
             )),
         }
     }
@@ -99,13 +123,20 @@ fn is_numeric(t: &DataType) -> bool {
     }
 }
 
-/// Renders a result in `format` into `out`.
+/// Renders a result in `format` into `out` (tables without a row or width limit; `Xlsx`
+/// is refused: a workbook is not a stream, see [`XlsxBook`]).
 pub fn render(format: Format, result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Table => render_table(result, out, None),
+        Format::Table => render_table(result, out, None, None),
         Format::Csv => render_delimited(result, out, b','),
         Format::Tsv => render_delimited(result, out, b'\t'),
         Format::Json => render_json(result, out),
+        Format::Ndjson => render_ndjson(result, out),
+        Format::Markdown => render_markdown(result, out),
+        Format::Line => render_line(result, out),
+        Format::Xlsx => Err(io::Error::other(
+            "xlsx is written to a file: use --output FILE.xlsx",
+        )),
     }
 }
 
@@ -144,7 +175,8 @@ fn render_delimited(result: &ResultSet, out: &mut dyn Write, sep: u8) -> io::Res
     Ok(())
 }
 
-fn json_string(s: &str) -> String {
+/// A JSON string literal.
+pub(crate) fn json_string(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
@@ -160,16 +192,29 @@ fn render_json(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
     let rows = result.cells()?;
     write!(out, "[")?;
     for (i, row) in rows.iter().enumerate() {
-        write!(out, "{}{{", if i == 0 { "\n  " } else { ",\n  " })?;
-        for (j, cell) in row.iter().enumerate() {
+        write!(
+            out,
+            "{}{}",
+            if i == 0 { "\n  " } else { ",\n  " },
+            json_object(&names, &numeric, row)
+        )?;
+    }
+    writeln!(out, "{}]", if rows.is_empty() { "" } else { "\n" })
+}
+
+/// One row as a JSON object; numbers as JSON numbers, NULL as null.
+pub(crate) fn json_object(names: &[String], numeric: &[bool], row: &[Option<String>]) -> String {
+    let fields: Vec<String> = row
+        .iter()
+        .enumerate()
+        .map(|(j, cell)| {
             let v = match cell {
                 None => "null".to_string(),
                 Some(s) if numeric[j] && s.parse::<f64>().is_ok_and(f64::is_finite) => s.clone(),
                 Some(s) => json_string(s),
             };
-            write!(out, "{}{}: {}", if j == 0 { "" } else { ", " }, names[j], v)?;
-        }
-        write!(out, "}}")?;
-    }
-    writeln!(out, "{}]", if rows.is_empty() { "" } else { "\n" })
+            format!("{}: {}", names[j], v)
+        })
+        .collect();
+    format!("{{{}}}", fields.join(", "))
 }

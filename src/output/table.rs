@@ -9,12 +9,47 @@ use super::ResultSet;
 
 const NULL: &str = "NULL";
 
+/// Cuts `s` to at most `width` display columns, marking the cut with `…`.
+pub fn truncate_to_width(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// Narrows the widest columns until the table fits `max_width` display columns (or every
+/// column is down to a few characters).
+fn fit(widths: &mut [usize], max_width: usize) {
+    let total = |w: &[usize]| w.iter().map(|w| w + 3).sum::<usize>() + 1;
+    while total(widths) > max_width {
+        let Some((i, &w)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
+            return;
+        };
+        if w <= 6 {
+            return;
+        }
+        widths[i] = w - 1;
+    }
+}
+
 /// Renders `result` as a table; with `max_rows`, longer results show their first and last rows
-/// around a `…` line.
+/// around a `…` line; with `max_width`, wide columns are cut (with `…`) to fit.
 pub fn render_table(
     result: &ResultSet,
     out: &mut dyn Write,
     max_rows: Option<usize>,
+    max_width: Option<usize>,
 ) -> io::Result<()> {
     let names: Vec<String> = result
         .schema
@@ -41,6 +76,9 @@ pub fn render_table(
             *w = (*w).max(cell.as_deref().unwrap_or(NULL).width());
         }
     }
+    if let Some(m) = max_width {
+        fit(&mut widths, m);
+    }
     let rule = |l: &str, m: &str, r: &str| -> String {
         let parts: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
         format!("{l}{}{r}", parts.join(m))
@@ -50,6 +88,8 @@ pub fn render_table(
             .iter()
             .zip(&widths)
             .map(|((s, right), w)| {
+                let cut = truncate_to_width(s, *w);
+                let s = cut.as_str();
                 let pad = " ".repeat(w.saturating_sub(s.width()));
                 if *right {
                     format!(" {pad}{s} ")

@@ -46,8 +46,44 @@ pub const COMMANDS: &[MetaCommand] = &[
     MetaCommand {
         name: ".mode",
         aliases: &[],
-        args: "table|csv|tsv|json",
+        args: "table|csv|tsv|json|ndjson|markdown|line|xlsx",
         help: "set the output format",
+    },
+    MetaCommand {
+        name: ".output",
+        aliases: &["\\o"],
+        args: "[FILE] [--bom]",
+        help: "send results to FILE (.xlsx: a workbook); no FILE: back to the screen",
+    },
+    MetaCommand {
+        name: ".once",
+        aliases: &[],
+        args: "FILE [--bom]",
+        help: "send the next result only to FILE",
+    },
+    MetaCommand {
+        name: ".read",
+        aliases: &["\\i"],
+        args: "FILE",
+        help: "run the statements of FILE",
+    },
+    MetaCommand {
+        name: ".queries",
+        aliases: &[],
+        args: "",
+        help: "list the saved queries",
+    },
+    MetaCommand {
+        name: ".run",
+        aliases: &[],
+        args: "NAME [name=value…]",
+        help: "run a saved query with parameters",
+    },
+    MetaCommand {
+        name: ".chart",
+        aliases: &[],
+        args: "",
+        help: "bar chart of the last two-column result",
     },
     MetaCommand {
         name: ".timer",
@@ -60,6 +96,12 @@ pub const COMMANDS: &[MetaCommand] = &[
         aliases: &[],
         args: "N|off",
         help: "cut table output to N rows (head and tail)",
+    },
+    MetaCommand {
+        name: ".bail",
+        aliases: &[],
+        args: "on|off",
+        help: "stop a .read script at its first error (on by default)",
     },
     MetaCommand {
         name: ".quit",
@@ -82,6 +124,20 @@ pub enum Command {
     Indicators(Option<String>),
     /// `.mode FORMAT`
     Mode(Format),
+    /// `.output [FILE] [--bom]`
+    Output(Option<String>, bool),
+    /// `.once FILE [--bom]`
+    Once(String, bool),
+    /// `.read FILE`
+    Read(String),
+    /// `.queries`
+    Queries,
+    /// `.run NAME [name=value…]`
+    Run(String, Vec<String>),
+    /// `.chart`
+    Chart,
+    /// `.bail on|off`
+    Bail(bool),
     /// `.timer on|off`
     Timer(bool),
     /// `.maxrows N|off`
@@ -103,17 +159,49 @@ impl FromStr for Command {
             .find(|c| c.name == word || c.aliases.contains(&word))
             .ok_or_else(|| format!("unknown command '{word}' (.help lists them)"))?;
         let need = |what: &str| format!("{} needs {what}", cmd.name);
+        let on_off = |arg: Option<&str>| match arg {
+            Some("on") => Ok(true),
+            Some("off") => Ok(false),
+            _ => Err(need("on or off")),
+        };
+        let words: Vec<String> = arg
+            .as_deref()
+            .map(|a| a.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
+        let file_and_bom = || {
+            let bom = words.iter().any(|w| w == "--bom");
+            let file = words
+                .iter()
+                .find(|w| *w != "--bom")
+                .map(|f| f.trim_matches(['\'', '"']).to_string());
+            (file, bom)
+        };
         Ok(match cmd.name {
             ".help" => Command::Help,
             ".tables" => Command::Tables,
             ".schema" => Command::Schema(arg),
             ".indicators" => Command::Indicators(arg),
             ".mode" => Command::Mode(arg.ok_or_else(|| need(cmd.args))?.parse()?),
-            ".timer" => match arg.as_deref() {
-                Some("on") => Command::Timer(true),
-                Some("off") => Command::Timer(false),
-                _ => return Err(need("on or off")),
+            ".output" => {
+                let (file, bom) = file_and_bom();
+                Command::Output(file, bom)
+            }
+            ".once" => match file_and_bom() {
+                (Some(f), bom) => Command::Once(f, bom),
+                (None, _) => return Err(need("a FILE")),
             },
+            ".read" => Command::Read(
+                arg.map(|a| a.trim_matches(['\'', '"']).to_string())
+                    .ok_or_else(|| need("a FILE"))?,
+            ),
+            ".queries" => Command::Queries,
+            ".run" => match words.split_first() {
+                Some((name, params)) => Command::Run(name.clone(), params.to_vec()),
+                None => return Err(need("a saved query's NAME (.queries lists them)")),
+            },
+            ".chart" => Command::Chart,
+            ".bail" => Command::Bail(on_off(arg.as_deref())?),
+            ".timer" => Command::Timer(on_off(arg.as_deref())?),
             ".maxrows" => match arg.as_deref() {
                 Some("off") | Some("0") => Command::MaxRows(None),
                 Some(n) => Command::MaxRows(Some(n.parse().map_err(|_| need("a number or off"))?)),
@@ -142,7 +230,7 @@ pub fn help_text() -> String {
         ));
     }
     s.push_str(
-        "\nExamples:\n  SELECT jurisdiction, scope, year, value FROM facts WHERE indicator = 'review.corrected';\n  .indicators 复议\n  .schema facts\n",
+        "\nExamples:\n  SELECT jurisdiction, scope, year, value FROM facts WHERE indicator = 'review.corrected';\n  .indicators 复议                 find the code of an indicator by its Chinese label\n  .run ranking indicator=review.total year=2017\n  .output rates.csv --bom         then a query: a CSV Excel opens in UTF-8\n  .output rates.xlsx              an Excel workbook, one sheet per result\n  SELECT jurisdiction, value FROM facts WHERE indicator = 'review.total'; .chart\n",
     );
     s
 }
@@ -198,6 +286,19 @@ mod tests {
         );
         assert!(".mode xml".parse::<Command>().is_err());
         assert!(".nope".parse::<Command>().is_err());
+        assert_eq!(
+            ".output rates.csv --bom".parse::<Command>(),
+            Ok(Command::Output(Some("rates.csv".into()), true))
+        );
+        assert_eq!(
+            ".output".parse::<Command>(),
+            Ok(Command::Output(None, false))
+        );
+        assert_eq!(
+            ".run ranking year=2017".parse::<Command>(),
+            Ok(Command::Run("ranking".into(), vec!["year=2017".into()]))
+        );
+        assert!(".once".parse::<Command>().is_err());
     }
 
     #[test]

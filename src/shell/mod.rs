@@ -1,19 +1,29 @@
 //! Running SQL for a person or a script: statements from `-c`, `-f`, stdin or the REPL go
-//! through one [`Session`], which renders results on stdout and puts errors, row counts and
-//! timings on stderr, so `gongkai -f q.sql > out.csv` stays clean.
+//! through one [`Session`], which renders results on stdout (or the file `.output` names) and
+//! puts errors, row counts and timings on stderr, so `gongkai -f q.sql > out.csv` stays clean.
 
+pub mod chart;
 pub mod command;
 pub mod repl;
 pub mod script;
 
-use std::io::{self, Write};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::error::DataFusionError;
 
 use crate::engine::Engine;
-use crate::output::{self, Format, ResultSet};
+use crate::output::{self, Format, ResultSet, XlsxBook};
 use script::Statement;
+
+/// The UTF-8 byte-order mark Excel needs to read CSV as UTF-8.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Why a statement failed; `location` is `file:line`, `-c #2` or `repl`.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +46,15 @@ pub enum ShellError {
     /// Writing the result failed.
     #[error("writing the result: {0}")]
     Output(#[from] io::Error),
-    /// A meta-command was misused.
+    /// Writing a workbook failed.
+    #[error("{}: {message}", path.display())]
+    Xlsx {
+        /// The workbook.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A meta-command or saved query was misused.
     #[error("{0}")]
     Command(String),
     /// The user interrupted the statement.
@@ -66,6 +84,30 @@ fn abbreviate(sql: &str) -> String {
     }
 }
 
+/// A parser error's `Line: L, Column: C` counts from the statement's first line; turn it into
+/// `origin:file_line:column` (the location is `origin:line` for scripts, `origin` otherwise).
+fn locate(location: &str, stmt_line: u32, source: &DataFusionError) -> String {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE
+        .get_or_init(|| regex::Regex::new(r"at Line: (\d+), Column: (\d+)").expect("static regex"));
+    let text = source.to_string();
+    let Some(c) = re.captures(&text) else {
+        return location.to_string();
+    };
+    let (line, column): (u32, u32) = (c[1].parse().unwrap_or(1), c[2].parse().unwrap_or(1));
+    let origin = location.rsplit_once(':').map_or(location, |(o, _)| o);
+    format!("{origin}:{}:{column}", stmt_line + line - 1)
+}
+
+/// Where results go.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Destination {
+    /// Standard output.
+    Stdout,
+    /// A file, appended to (it was created, with a BOM if asked, when it was chosen).
+    File(PathBuf),
+}
+
 /// What a session prints and how.
 pub struct Session {
     /// The engine statements run on.
@@ -76,60 +118,94 @@ pub struct Session {
     pub timer: bool,
     /// Cut table output to this many rows.
     pub max_rows: Option<usize>,
+    /// Stop a `.read` script at its first error.
+    pub bail: bool,
+    /// Write a UTF-8 BOM before the first result on stdout.
+    pub bom: bool,
+    /// Where results go.
+    pub output: Destination,
+    /// Where the next result goes, once (`.once`).
+    pub once: Option<Destination>,
+    /// The directory of saved queries.
+    pub queries_dir: PathBuf,
+    bom_written: bool,
+    workbooks: HashMap<PathBuf, XlsxBook>,
+    last: Option<(SchemaRef, Vec<RecordBatch>)>,
 }
 
 impl Session {
-    /// A session with the given format, no timer, no row limit.
+    /// A session with the given format, results on stdout.
     pub fn new(engine: Engine, format: Format) -> Self {
         Session {
             engine,
             format,
             timer: false,
             max_rows: None,
+            bail: true,
+            bom: false,
+            output: Destination::Stdout,
+            once: None,
+            queries_dir: PathBuf::from("queries"),
+            bom_written: false,
+            workbooks: HashMap::new(),
+            last: None,
         }
     }
 
-    /// Runs one statement and renders its result into `out`; Ctrl-C cancels it.
-    pub async fn run(
-        &self,
-        stmt: &Statement,
-        location: &str,
-        out: &mut dyn Write,
-    ) -> Result<(), ShellError> {
+    /// Creates (truncates) a file for results, with a BOM if asked, and returns it as a
+    /// destination.
+    pub fn open_destination(path: &Path, bom: bool) -> Result<Destination, ShellError> {
+        let is_xlsx = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+        if !is_xlsx {
+            let mut f = File::create(path)
+                .map_err(|e| ShellError::Command(format!("{}: {e}", path.display())))?;
+            if bom {
+                f.write_all(BOM)?;
+            }
+        }
+        Ok(Destination::File(path.to_path_buf()))
+    }
+
+    /// The last result, for `.chart`.
+    pub fn last_result(&self) -> Option<ResultSet<'_>> {
+        self.last.as_ref().map(|(schema, batches)| ResultSet {
+            schema: schema.clone(),
+            batches,
+        })
+    }
+
+    /// Runs one statement and renders its result; Ctrl-C cancels it.
+    pub async fn run(&mut self, stmt: &Statement, location: &str) -> Result<(), ShellError> {
         let started = Instant::now();
+        let engine = &self.engine;
         let sql_error = |source: DataFusionError| {
             let mut detail = String::new();
             if source.to_string().contains("Parquet error") {
-                for f in self.engine.unreadable_files() {
+                for f in engine.unreadable_files() {
                     detail.push_str(&format!("\n  unreadable warehouse file: {f}"));
                 }
             }
             ShellError::Sql {
-                location: location.to_string(),
+                location: locate(location, stmt.line, &source),
                 statement: stmt.sql.clone(),
                 source,
                 detail,
             }
         };
         let df = tokio::select! {
-            r = self.engine.context().sql(&stmt.sql) => r.map_err(sql_error)?,
+            r = engine.context().sql(&stmt.sql) => r.map_err(sql_error)?,
             _ = tokio::signal::ctrl_c() => return Err(ShellError::Cancelled),
         };
-        let schema = df.schema().as_arrow().clone();
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = tokio::select! {
             r = df.collect() => r.map_err(sql_error)?,
             _ = tokio::signal::ctrl_c() => return Err(ShellError::Cancelled),
         };
-        let result = ResultSet {
-            schema: std::sync::Arc::new(schema),
-            batches: &batches,
-        };
-        match self.format {
-            Format::Table => output::render_table(&result, out, self.max_rows)?,
-            f => output::render(f, &result, out)?,
-        }
-        out.flush()?;
-        let rows = result.rows();
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        self.last = Some((schema, batches));
+        self.emit()?;
         if self.format == Format::Table || self.timer {
             let mut msg = format!("{rows} row{}", if rows == 1 { "" } else { "s" });
             if self.timer {
@@ -140,21 +216,80 @@ impl Session {
         Ok(())
     }
 
+    /// Renders the last result to its destination.
+    fn emit(&mut self) -> Result<(), ShellError> {
+        let Some((schema, batches)) = &self.last else {
+            return Ok(());
+        };
+        let result = ResultSet {
+            schema: schema.clone(),
+            batches,
+        };
+        let dest = self.once.take().unwrap_or_else(|| self.output.clone());
+        let xlsx_file = matches!(&dest, Destination::File(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")));
+        match dest {
+            Destination::File(path) if xlsx_file || self.format == Format::Xlsx => {
+                let book = self.workbooks.entry(path.clone()).or_default();
+                let xerr = |e: rust_xlsxwriter::XlsxError| ShellError::Xlsx {
+                    path: path.clone(),
+                    message: e.to_string(),
+                };
+                book.add(&result).map_err(xerr)?;
+                book.save(&path).map_err(xerr)?;
+            }
+            Destination::Stdout if self.format == Format::Xlsx => return Err(ShellError::Command(
+                "xlsx is written to a file: --output FILE.xlsx, or .output FILE.xlsx in the shell"
+                    .into(),
+            )),
+            Destination::Stdout => {
+                let stdout = io::stdout();
+                let terminal = stdout.is_terminal();
+                let mut out = stdout.lock();
+                if self.bom && !self.bom_written {
+                    out.write_all(BOM)?;
+                    self.bom_written = true;
+                }
+                if self.format == Format::Table {
+                    let width = terminal
+                        .then(|| terminal_size::terminal_size().map(|(w, _)| w.0 as usize))
+                        .flatten();
+                    output::render_table(&result, &mut out, self.max_rows, width)?;
+                } else {
+                    output::render(self.format, &result, &mut out)?;
+                }
+                out.flush()?;
+            }
+            Destination::File(path) => {
+                let mut f = File::options()
+                    .append(true)
+                    .create(true)
+                    .open(&path)
+                    .map_err(|e| ShellError::Command(format!("{}: {e}", path.display())))?;
+                match self.format {
+                    Format::Table => output::render_table(&result, &mut f, self.max_rows, None)?,
+                    fmt => output::render(fmt, &result, &mut f)?,
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Runs a script's statements in order; stops at the first failure unless
     /// `continue_on_error`. Returns the number of failed statements.
     pub async fn run_script(
-        &self,
+        &mut self,
         text: &str,
         origin: &str,
         continue_on_error: bool,
-        out: &mut dyn Write,
     ) -> Result<usize, ShellError> {
         let mut failures = 0;
         for stmt in script::split_statements(text) {
             let location = format!("{origin}:{}", stmt.line);
-            match self.run(&stmt, &location, out).await {
+            match self.run(&stmt, &location).await {
                 Ok(()) => {}
-                Err(e) if e.is_broken_pipe() => return Err(e),
+                Err(e) if e.is_broken_pipe() || matches!(e, ShellError::Cancelled) => {
+                    return Err(e)
+                }
                 Err(e) if continue_on_error => {
                     eprintln!("error: {e}");
                     failures += 1;
@@ -163,5 +298,29 @@ impl Session {
             }
         }
         Ok(failures)
+    }
+
+    /// Runs a saved query by name with `name=value` parameters.
+    pub async fn run_saved(
+        &mut self,
+        name: &str,
+        params: &[(String, String)],
+    ) -> Result<(), ShellError> {
+        let queries = crate::saved::load(&self.queries_dir);
+        let q = queries.iter().find(|q| q.name == name).ok_or_else(|| {
+            let names: Vec<&str> = queries.iter().map(|q| q.name.as_str()).collect();
+            ShellError::Command(format!(
+                "no saved query '{name}' (saved queries: {})",
+                names.join(", ")
+            ))
+        })?;
+        let sql = q.render(params).map_err(ShellError::Command)?;
+        let failed = self.run_script(&sql, &q.origin, false).await?;
+        if failed > 0 {
+            return Err(ShellError::Command(format!(
+                "{name}: {failed} statement(s) failed"
+            )));
+        }
+        Ok(())
     }
 }

@@ -1,12 +1,18 @@
 //! The interactive shell: rustyline with multi-line statements (Enter continues until `;`),
-//! completion of keywords, tables, columns and meta-commands, and a per-user history file
-//! written as you go (never in the current directory).
+//! context-aware completion, and a per-user history file written as you go (never in the
+//! current directory).
+//!
+//! Completion knows where the cursor is: after FROM/JOIN it offers tables; elsewhere the
+//! columns of the tables the statement names, then keywords; inside quotes, indicator codes —
+//! typing part of a Chinese label (复议) offers the codes whose label contains it — or file
+//! paths when the text looks like one; after `.run`, saved query names; at the start of a line,
+//! meta-commands.
 
 use std::borrow::Cow;
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 
-use rustyline::completion::{Completer, Pair};
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
@@ -16,7 +22,8 @@ use rustyline::{Context, Editor, Helper};
 
 use super::command::{self, Command, COMMANDS};
 use super::script::{is_complete, Statement};
-use super::{Session, ShellError};
+use super::{chart, Destination, Session, ShellError};
+use crate::catalog::catalog;
 use crate::warehouse::Table;
 
 const KEYWORDS: &[&str] = &[
@@ -56,12 +63,141 @@ const KEYWORDS: &[&str] = &[
     "TO",
     "CREATE VIEW",
     "EXPLAIN",
+    "NULLIF",
+    "OVER",
+    "PARTITION BY",
 ];
 
 /// Completion and validation for the editor.
-struct ShellHelper {
-    tables: Vec<String>,
-    columns: Vec<String>,
+pub struct ShellHelper {
+    /// Table names.
+    pub tables: Vec<String>,
+    /// (table, column) pairs.
+    pub columns: Vec<(String, String)>,
+    /// Saved query names.
+    pub queries: Vec<String>,
+    files: FilenameCompleter,
+}
+
+impl ShellHelper {
+    /// A helper for the warehouse tables and the given saved queries.
+    pub fn new(tables: Vec<String>, queries: Vec<String>) -> Self {
+        let mut columns: Vec<(String, String)> = Table::ALL
+            .iter()
+            .flat_map(|t| {
+                t.schema()
+                    .fields()
+                    .iter()
+                    .map(|f| (t.name().to_string(), f.name().clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for f in crate::warehouse::schema::indicators_schema().fields() {
+            columns.push(("indicators".into(), f.name().clone()));
+        }
+        ShellHelper {
+            tables,
+            columns,
+            queries,
+            files: FilenameCompleter::new(),
+        }
+    }
+
+    /// Candidates for the word ending at `pos`: (start of the word, replacements).
+    pub fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<String>) {
+        let before = &line[..pos];
+        let in_quote = before.matches('\'').count() % 2 == 1;
+        let start = if in_quote {
+            before.rfind('\'').map_or(0, |i| i + 1)
+        } else {
+            before
+                .char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace() || "(),;=".contains(*c))
+                .map_or(0, |(i, c)| i + c.len_utf8())
+        };
+        let word = &before[start..];
+        let head: Vec<&str> = before[..start].split_whitespace().collect();
+        let starts = |s: &&str| s.starts_with(word);
+        if start == 0 && (word.starts_with('.') || word.starts_with('\\')) {
+            return (
+                start,
+                COMMANDS
+                    .iter()
+                    .map(|c| c.name)
+                    .filter(starts)
+                    .map(String::from)
+                    .collect(),
+            );
+        }
+        if head.first() == Some(&".run") && head.len() == 1 {
+            return (
+                start,
+                self.queries
+                    .iter()
+                    .map(String::as_str)
+                    .filter(starts)
+                    .map(String::from)
+                    .collect(),
+            );
+        }
+        if in_quote {
+            let codes: Vec<String> = catalog()
+                .indicators()
+                .iter()
+                .filter(|i| {
+                    i.code.starts_with(word) || (!word.is_ascii() && i.label_zh.contains(word))
+                })
+                .map(|i| i.code.to_string())
+                .collect();
+            if !codes.is_empty() || word.is_empty() {
+                return (start, codes);
+            }
+        }
+        let previous = head.last().map(|w| w.to_uppercase()).unwrap_or_default();
+        if matches!(previous.as_str(), "FROM" | "JOIN") {
+            return (
+                start,
+                self.tables
+                    .iter()
+                    .map(String::as_str)
+                    .filter(starts)
+                    .map(String::from)
+                    .collect(),
+            );
+        }
+        let named: Vec<&String> = self
+            .tables
+            .iter()
+            .filter(|t| {
+                line.split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == t.as_str())
+            })
+            .collect();
+        let mut v: Vec<String> = Vec::new();
+        for (t, c) in &self.columns {
+            if (named.is_empty() || named.contains(&t)) && c.starts_with(word) && !v.contains(c) {
+                v.push(c.clone());
+            }
+        }
+        if !word.is_empty() {
+            v.extend(
+                self.tables
+                    .iter()
+                    .map(String::as_str)
+                    .filter(starts)
+                    .map(String::from),
+            );
+            let upper = word.to_uppercase();
+            v.extend(
+                KEYWORDS
+                    .iter()
+                    .filter(|k| k.starts_with(&upper))
+                    .map(|k| k.to_string()),
+            );
+        }
+        (start, v)
+    }
 }
 
 impl Completer for ShellHelper {
@@ -71,65 +207,30 @@ impl Completer for ShellHelper {
         &self,
         line: &str,
         pos: usize,
-        _ctx: &Context<'_>,
+        ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let before = &line[..pos];
-        let start = before
-            .rfind(|c: char| c.is_whitespace() || "(),'".contains(c))
-            .map(|i| i + before[i..].chars().next().map_or(1, char::len_utf8))
-            .unwrap_or(0);
-        let word = &before[start..];
-        let pair = |s: &str| Pair {
-            display: s.to_string(),
-            replacement: s.to_string(),
-        };
-        let candidates: Vec<Pair> =
-            if start == 0 && (word.starts_with('.') || word.starts_with('\\')) {
-                COMMANDS
-                    .iter()
-                    .filter(|c| c.name.starts_with(word))
-                    .map(|c| pair(c.name))
-                    .collect()
-            } else {
-                let upper = word.to_uppercase();
-                let previous = before[..start]
-                    .split_whitespace()
-                    .last()
-                    .unwrap_or("")
-                    .to_uppercase();
-                let mut v: Vec<Pair> = Vec::new();
-                if matches!(previous.as_str(), "FROM" | "JOIN") {
-                    v.extend(
-                        self.tables
-                            .iter()
-                            .filter(|t| t.starts_with(word))
-                            .map(|t| pair(t)),
-                    );
-                } else {
-                    v.extend(
-                        self.columns
-                            .iter()
-                            .filter(|c| c.starts_with(word))
-                            .map(|c| pair(c)),
-                    );
-                    v.extend(
-                        self.tables
-                            .iter()
-                            .filter(|t| t.starts_with(word))
-                            .map(|t| pair(t)),
-                    );
-                    if !word.is_empty() {
-                        v.extend(
-                            KEYWORDS
-                                .iter()
-                                .filter(|k| k.starts_with(&upper))
-                                .map(|k| pair(k)),
-                        );
-                    }
-                }
-                v
-            };
-        Ok((start, candidates))
+        let in_quote = before.matches('\'').count() % 2 == 1;
+        let file_command = [".read", ".output", ".once", "\\i", "\\o"]
+            .iter()
+            .any(|c| before.starts_with(&format!("{c} ")));
+        let word_in_quote = before.rsplit('\'').next().unwrap_or("");
+        if file_command
+            || (in_quote && (word_in_quote.contains('/') || word_in_quote.starts_with('.')))
+        {
+            return self.files.complete(line, pos, ctx);
+        }
+        let (start, words) = self.candidates(line, pos);
+        Ok((
+            start,
+            words
+                .into_iter()
+                .map(|w| Pair {
+                    display: w.clone(),
+                    replacement: w,
+                })
+                .collect(),
+        ))
     }
 }
 
@@ -164,8 +265,8 @@ impl Validator for ShellHelper {
 
 impl Helper for ShellHelper {}
 
-/// The history file: `$GONGKAI_HISTORY`, else the per-user data directory
-/// (`$XDG_DATA_HOME/gongkai/history`), never the current directory.
+/// The history file: `--history-file`, else `$GONGKAI_HISTORY`, else the per-user data
+/// directory (`$XDG_DATA_HOME/gongkai/history`), never the current directory.
 pub fn history_path(explicit: Option<PathBuf>) -> Option<PathBuf> {
     explicit
         .or_else(|| std::env::var_os("GONGKAI_HISTORY").map(PathBuf::from))
@@ -173,26 +274,16 @@ pub fn history_path(explicit: Option<PathBuf>) -> Option<PathBuf> {
 }
 
 /// Runs the interactive shell until `.quit` or Ctrl-D.
-pub async fn run(mut session: Session, history: Option<PathBuf>) -> Result<(), ShellError> {
-    let columns = {
-        let mut c: Vec<String> = Table::ALL
-            .iter()
-            .flat_map(|t| {
-                t.schema()
-                    .fields()
-                    .iter()
-                    .map(|f| f.name().clone())
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        c.sort();
-        c.dedup();
-        c
-    };
-    let helper = ShellHelper {
-        tables: session.engine.table_names(),
-        columns,
-    };
+pub async fn run(
+    mut session: Session,
+    history: Option<PathBuf>,
+    color: bool,
+) -> Result<(), ShellError> {
+    let queries = crate::saved::load(&session.queries_dir)
+        .into_iter()
+        .map(|q| q.name)
+        .collect();
+    let helper = ShellHelper::new(session.engine.table_names(), queries);
     let mut rl: Editor<ShellHelper, DefaultHistory> = Editor::new()
         .map_err(|e| ShellError::Command(format!("cannot start the line editor: {e}")))?;
     rl.set_helper(Some(helper));
@@ -203,10 +294,12 @@ pub async fn run(mut session: Session, history: Option<PathBuf>) -> Result<(), S
         let _ = rl.load_history(path);
     }
     if io::stderr().is_terminal() {
-        eprintln!("gongkai {} — SQL over 政府信息公开工作年度报告. Statements end with ';'. .help for help, Ctrl-D to leave.", env!("CARGO_PKG_VERSION"));
+        eprintln!(
+            "gongkai {} — SQL over 政府信息公开工作年度报告. Statements end with ';'. .help for help, Ctrl-D to leave.",
+            env!("CARGO_PKG_VERSION")
+        );
     }
     session.max_rows = session.max_rows.or(Some(40));
-    let mut stdout = io::stdout();
     loop {
         let line = match rl.readline("gongkai> ") {
             Ok(l) => l,
@@ -225,7 +318,7 @@ pub async fn run(mut session: Session, history: Option<PathBuf>) -> Result<(), S
         let result = if input.starts_with('.') || input.starts_with('\\') {
             match input.parse::<Command>() {
                 Ok(Command::Quit) => break,
-                Ok(cmd) => apply(&mut session, cmd, &mut stdout).await,
+                Ok(cmd) => apply(&mut session, cmd).await,
                 Err(e) => Err(ShellError::Command(e)),
             }
         } else {
@@ -233,31 +326,116 @@ pub async fn run(mut session: Session, history: Option<PathBuf>) -> Result<(), S
                 sql: input.trim_end_matches(';').to_string(),
                 line: 1,
             };
-            session.run(&stmt, "repl", &mut stdout).await
+            session.run(&stmt, "repl").await
         };
         if let Err(e) = result {
-            eprintln!("error: {e}");
+            report(&e, color);
         }
     }
     Ok(())
 }
 
+/// Prints an error on stderr, in calm red on a terminal when colour is on.
+pub fn report(e: &ShellError, color: bool) {
+    if color {
+        eprintln!("\x1b[31merror:\x1b[0m {e}");
+    } else {
+        eprintln!("error: {e}");
+    }
+}
+
 /// Carries out a meta-command.
-pub async fn apply(
-    session: &mut Session,
-    cmd: Command,
-    out: &mut dyn io::Write,
-) -> Result<(), ShellError> {
+pub async fn apply(session: &mut Session, cmd: Command) -> Result<(), ShellError> {
     if let Some(sql) = command::listing_sql(&cmd) {
         let stmt = Statement { sql, line: 1 };
-        return session.run(&stmt, "command", out).await;
+        return session.run(&stmt, &format!("{cmd:?}")).await;
     }
     match cmd {
-        Command::Help => write!(out, "{}", command::help_text())?,
+        Command::Help => print!("{}", command::help_text()),
         Command::Mode(f) => session.format = f,
         Command::Timer(on) => session.timer = on,
         Command::MaxRows(n) => session.max_rows = n,
+        Command::Bail(on) => session.bail = on,
+        Command::Output(None, _) => session.output = Destination::Stdout,
+        Command::Output(Some(f), bom) => {
+            session.output = Session::open_destination(f.as_ref(), bom)?
+        }
+        Command::Once(f, bom) => session.once = Some(Session::open_destination(f.as_ref(), bom)?),
+        Command::Queries => print!(
+            "{}",
+            crate::saved::listing(&crate::saved::load(&session.queries_dir))
+        ),
+        Command::Run(name, params) => {
+            let params = crate::saved::parse_params(&params).map_err(ShellError::Command)?;
+            session.run_saved(&name, &params).await?;
+        }
+        Command::Read(file) => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| ShellError::Command(format!("{file}: {e}")))?;
+            let bail = session.bail;
+            let failed = session.run_script(&text, &file, !bail).await?;
+            if failed > 0 {
+                eprintln!("{file}: {failed} statement(s) failed");
+            }
+        }
+        Command::Chart => {
+            let result = session.last_result().ok_or_else(|| {
+                ShellError::Command(".chart draws the last result, and there is none yet".into())
+            })?;
+            let width = terminal_size::terminal_size().map_or(80, |(w, _)| w.0 as usize);
+            chart::draw(&result, &mut io::stdout().lock(), width).map_err(ShellError::Command)?;
+        }
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn helper() -> ShellHelper {
+        ShellHelper::new(
+            vec!["facts".into(), "reports".into(), "indicators".into()],
+            vec!["ranking".into(), "review_correction_rate".into()],
+        )
+    }
+
+    #[test]
+    fn tables_after_from_and_columns_of_the_named_tables() {
+        let h = helper();
+        assert_eq!(
+            h.candidates("SELECT * FROM fa", 16),
+            (14, vec!["facts".to_string()])
+        );
+        let (_, cols) = h.candidates("SELECT ind FROM facts", 10);
+        assert_eq!(
+            cols,
+            vec!["indicator".to_string(), "indicators".to_string()]
+        );
+        // `title` is a column of reports, not of facts.
+        let (_, cols) = h.candidates("SELECT tit FROM facts", 10);
+        assert!(cols.is_empty(), "{cols:?}");
+        let (_, cols) = h.candidates("SELECT tit FROM reports", 10);
+        assert_eq!(cols, vec!["title".to_string()]);
+    }
+
+    #[test]
+    fn indicator_codes_inside_quotes_also_from_chinese_labels() {
+        let h = helper();
+        let line = "SELECT * FROM facts WHERE indicator = 'review.cor";
+        let (start, v) = h.candidates(line, line.len());
+        assert_eq!(&line[start..], "review.cor");
+        assert_eq!(v, vec!["review.corrected".to_string()]);
+        let line = "SELECT * FROM facts WHERE indicator = '被依法纠错";
+        let (_, v) = h.candidates(line, line.len());
+        assert!(v.contains(&"review.corrected".to_string()), "{v:?}");
+    }
+
+    #[test]
+    fn meta_commands_and_saved_queries() {
+        let h = helper();
+        assert_eq!(h.candidates(".ta", 3).1, vec![".tables".to_string()]);
+        assert_eq!(h.candidates(".run ra", 7).1, vec!["ranking".to_string()]);
+    }
 }

@@ -10,6 +10,21 @@ pub struct Statement {
     pub line: u32,
 }
 
+/// Drops the comments and blank lines a statement opens with, so that its text starts on the
+/// line [`Statement::line`] names (parser positions then map to file lines).
+fn strip_leading_comments(mut s: &str) -> &str {
+    loop {
+        s = s.trim_start();
+        if let Some(rest) = s.strip_prefix("--") {
+            s = rest.split_once('\n').map_or("", |(_, r)| r);
+        } else if let Some(rest) = s.strip_prefix("/*") {
+            s = rest.split_once("*/").map_or("", |(_, r)| r);
+        } else {
+            return s;
+        }
+    }
+}
+
 /// Splits on `;` outside quotes and comments. Comment-only pieces are dropped; text after the
 /// last `;` is a statement too (a script may omit its final `;`).
 pub fn split_statements(text: &str) -> Vec<Statement> {
@@ -72,7 +87,7 @@ pub fn split_statements(text: &str) -> Vec<Statement> {
             ';' => {
                 if has_code {
                     out.push(Statement {
-                        sql: current.trim().to_string(),
+                        sql: strip_leading_comments(current.trim()).to_string(),
                         line: start_line.unwrap_or(line),
                     });
                 }
@@ -91,7 +106,7 @@ pub fn split_statements(text: &str) -> Vec<Statement> {
     }
     if has_code {
         out.push(Statement {
-            sql: current.trim().to_string(),
+            sql: strip_leading_comments(current.trim()).to_string(),
             line: start_line.unwrap_or(line),
         });
     }
@@ -141,7 +156,7 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("-- header\nSELECT 1", 2),
+                ("SELECT 1", 2),
                 ("SELECT ';' AS x,\n  2", 4),
                 ("SELECT 3", 6)
             ]

@@ -1,0 +1,311 @@
+//! Golden tests of every output format on a Chinese fixture, the BOM, the xlsx workbook read
+//! back, COPY TO, and saved queries.
+
+use crate::util::*;
+
+const FIXTURE: &str = "SELECT * FROM (VALUES ('济南市本级', '被依法纠错数', 41), ('Jinan, \"city\"', 'review', NULL)) AS t(jurisdiction, label, value)";
+
+fn render(format: &str) -> String {
+    let r = gongkai(&root(), &["--format", format, "-c", FIXTURE]);
+    assert_eq!(r.code, 0, "{format}: {}", r.stderr);
+    r.stdout
+}
+
+#[test]
+fn table_aligns_by_display_width() {
+    assert_eq!(
+        render("table"),
+        "┌───────────────┬──────────────┬───────┐
+│ jurisdiction  │ label        │ value │
+├───────────────┼──────────────┼───────┤
+│ 济南市本级    │ 被依法纠错数 │    41 │
+│ Jinan, \"city\" │ review       │  NULL │
+└───────────────┴──────────────┴───────┘
+"
+    );
+}
+
+#[test]
+fn csv_and_tsv_quote_only_where_needed() {
+    assert_eq!(
+        render("csv"),
+        "jurisdiction,label,value\n济南市本级,被依法纠错数,41\n\"Jinan, \"\"city\"\"\",review,\n"
+    );
+    assert_eq!(
+        render("tsv"),
+        "jurisdiction\tlabel\tvalue\n济南市本级\t被依法纠错数\t41\n\"Jinan, \"\"city\"\"\"\treview\t\n"
+    );
+}
+
+#[test]
+fn json_and_ndjson() {
+    assert_eq!(
+        render("json"),
+        "[\n  {\"jurisdiction\": \"济南市本级\", \"label\": \"被依法纠错数\", \"value\": 41},\n  {\"jurisdiction\": \"Jinan, \\\"city\\\"\", \"label\": \"review\", \"value\": null}\n]\n"
+    );
+    assert_eq!(
+        render("ndjson"),
+        "{\"jurisdiction\": \"济南市本级\", \"label\": \"被依法纠错数\", \"value\": 41}\n{\"jurisdiction\": \"Jinan, \\\"city\\\"\", \"label\": \"review\", \"value\": null}\n"
+    );
+}
+
+#[test]
+fn markdown_and_line_pad_by_display_width() {
+    assert_eq!(
+        render("markdown"),
+        "| jurisdiction  | label        | value |
+| ------------- | ------------ | ----: |
+| 济南市本级    | 被依法纠错数 |    41 |
+| Jinan, \"city\" | review       |       |
+"
+    );
+    assert_eq!(
+        render("line"),
+        "jurisdiction = 济南市本级
+       label = 被依法纠错数
+       value = 41
+
+jurisdiction = Jinan, \"city\"
+       label = review
+       value = NULL
+"
+    );
+}
+
+#[test]
+fn bom_for_excel_on_stdout_and_in_files() {
+    let r = gongkai(&root(), &["--format", "csv", "--bom", "-c", FIXTURE]);
+    assert!(
+        r.stdout
+            .as_bytes()
+            .starts_with(b"\xEF\xBB\xBFjurisdiction,"),
+        "{:?}",
+        &r.stdout.as_bytes()[..8]
+    );
+    let dir = workdir();
+    let out = dir.path().join("out.csv");
+    let r = gongkai(
+        &root(),
+        &[
+            "--format",
+            "csv",
+            "--bom",
+            "--output",
+            out.to_str().expect("utf8"),
+            "-c",
+            FIXTURE,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    let bytes = std::fs::read(&out).expect("written");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBFjurisdiction,label,value\n"));
+    // Exactly one BOM, however many statements.
+    let r = gongkai(
+        &root(),
+        &[
+            "--format",
+            "csv",
+            "--bom",
+            "-c",
+            "SELECT 1 AS a; SELECT 2 AS b",
+        ],
+    );
+    assert_eq!(r.stdout, "\u{feff}a\n1\nb\n2\n");
+}
+
+#[test]
+fn xlsx_workbooks_hold_numbers_as_numbers() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let dir = workdir();
+    let out = dir.path().join("out.xlsx");
+    let r = gongkai(
+        &root(),
+        &[
+            "--format",
+            "xlsx",
+            "--output",
+            out.to_str().expect("utf8"),
+            "-c",
+            FIXTURE,
+            "-c",
+            "SELECT 0.5 AS share",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut book: Xlsx<_> = open_workbook(&out).expect("a workbook");
+    assert_eq!(book.sheet_names(), ["result1", "result2"]);
+    let sheet = book.worksheet_range("result1").expect("sheet");
+    let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(
+        rows[0],
+        [
+            Data::String("jurisdiction".into()),
+            Data::String("label".into()),
+            Data::String("value".into())
+        ]
+    );
+    assert_eq!(
+        rows[1],
+        [
+            Data::String("济南市本级".into()),
+            Data::String("被依法纠错数".into()),
+            Data::Float(41.0)
+        ]
+    );
+    assert_eq!(rows[2][2], Data::Empty);
+    let sheet = book.worksheet_range("result2").expect("sheet");
+    assert_eq!(sheet.get((1, 0)), Some(&Data::Float(0.5)));
+    // xlsx needs a file.
+    let r = gongkai(&root(), &["--format", "xlsx", "-c", "SELECT 1"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--output FILE.xlsx"), "{}", r.stderr);
+}
+
+#[test]
+fn copy_to_csv_and_parquet_works() {
+    let dir = workdir();
+    let csv = dir.path().join("rates.csv");
+    let pq = dir.path().join("facts.parquet");
+    let sql = format!(
+        "COPY (SELECT scope, value FROM facts WHERE indicator = 'review.total' ORDER BY scope) TO '{}'; COPY (SELECT * FROM facts) TO '{}'",
+        csv.display(),
+        pq.display()
+    );
+    let r = gongkai(&root(), &["-c", &sql, "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&csv).expect("csv"),
+        "scope,value\nown,213.0\nwhole,453.0\n"
+    );
+    let r = gongkai(
+        &root(),
+        &[
+            "--format",
+            "csv",
+            "-c",
+            &format!("SELECT count(*) AS n FROM '{}'", pq.display()),
+        ],
+    );
+    assert_eq!(r.stdout, "n\n156\n", "{}", r.stderr);
+}
+
+#[test]
+fn saved_queries_list_and_run_with_parameters() {
+    let r = gongkai(&root(), &["queries"]);
+    assert_eq!(r.code, 0);
+    for name in [
+        "review_correction_rate",
+        "subordinate_level",
+        "application_outcomes",
+        "on_time_rate",
+        "refusal_reasons",
+        "proactive_by_channel",
+        "year_over_year",
+        "ranking",
+    ] {
+        assert!(r.stdout.contains(name), "{name} missing from\n{}", r.stdout);
+    }
+    assert!(
+        r.stdout
+            .contains("parameters: indicator=application.received year=2017 scope=whole limit=20"),
+        "{}",
+        r.stdout
+    );
+    let r = gongkai(
+        &root(),
+        &[
+            "run",
+            "ranking",
+            "--param",
+            "indicator=review.total",
+            "--param",
+            "scope=own",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "rank,jurisdiction,body,value\n1,济南市,济南市人民政府,213.0\n"
+    );
+    let r = gongkai(
+        &root(),
+        &[
+            "run",
+            "subordinate_level",
+            "--param",
+            "indicator=review.%",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(
+            "济南市,济南市人民政府,2017,review.corrected,被依法纠错数 / 结果纠正,134.0,41.0,93.0"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = gongkai(
+        &root(),
+        &[
+            "run",
+            "ranking",
+            "--param",
+            "year=2017;DROP",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("must be a number or a plain word"),
+        "{}",
+        r.stderr
+    );
+    let r = gongkai(&root(), &["run", "nope"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("no saved query 'nope'"), "{}", r.stderr);
+}
+
+#[test]
+fn every_saved_query_runs_on_the_bundled_warehouse() {
+    let r = gongkai(&root(), &["queries"]);
+    let names: Vec<&str> = r.stdout.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert!(names.len() >= 8);
+    for name in names {
+        let r = gongkai(&root(), &["run", name, "--format", "csv"]);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        assert!(r.stdout.lines().count() >= 1, "{name}");
+    }
+}
+
+#[test]
+fn a_statement_that_does_not_parse_names_its_position_and_runs_nothing() {
+    let dir = workdir();
+    let out = dir.path().join("o.csv");
+    let script = dir.path().join("bad.sql");
+    std::fs::write(
+        &script,
+        "SELECT 1 AS a;\n-- the next one is broken\nSELECT\n  1 +* 2 AS b;\n",
+    )
+    .expect("write");
+    let r = gongkai(
+        &root(),
+        &[
+            "--format",
+            "csv",
+            "--output",
+            out.to_str().expect("utf8"),
+            "-f",
+            script.to_str().expect("utf8"),
+        ],
+    );
+    assert_eq!(r.code, 1);
+    // The position is the file's: line 4, column 6.
+    assert!(r.stderr.contains("bad.sql:4:6: SQL error"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&out).expect("created"), "a\n1\n");
+}

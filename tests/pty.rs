@@ -1,0 +1,130 @@
+//! The interactive shell, driven through a pseudo-terminal as a person would type.
+
+use std::process::Command;
+
+use rexpect::reader::Options;
+use rexpect::session::{spawn_with_options, PtySession};
+
+use crate::util::*;
+
+fn shell(history: &std::path::Path) -> PtySession {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gongkai"));
+    cmd.current_dir(root())
+        .env("GONGKAI_HISTORY", history)
+        .env("TERM", "xterm")
+        .env_remove("GONGKAI_DATA")
+        .args(["--color", "never"]);
+    // rexpect reads bytes as Latin-1 characters: expectations below are ASCII.
+    let options = Options::new().timeout_ms(Some(30_000));
+    let mut p = spawn_with_options(cmd, options).expect("spawn the shell");
+    prompt(&mut p);
+    p
+}
+
+/// Waits for the prompt, then for the line editor to take the terminal (input typed before
+/// that would be flushed, as it would be for a person typing ahead).
+fn prompt(p: &mut PtySession) {
+    p.exp_string("gongkai> ").expect("prompt");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+}
+
+#[test]
+fn completes_a_table_and_a_column_and_runs_a_multi_line_statement() {
+    let dir = workdir();
+    let mut p = shell(&dir.path().join("history"));
+    // Table after FROM, then a column of that table.
+    p.send("SELECT count(*) AS n FROM rep").expect("type");
+    p.flush().expect("flush");
+    p.send("\t").expect("tab");
+    p.flush().expect("flush");
+    p.exp_string("reports").expect("table completed");
+    p.send_line("").expect("enter");
+    // The statement has no ';' yet: Enter continues it.
+    p.send_line("WHERE scope = 'own';").expect("second line");
+    p.exp_regex(r" 1 \S*\r\n").expect("one own report");
+    prompt(&mut p);
+    p.send("SELECT DISTINCT templ").expect("type");
+    p.flush().expect("flush");
+    p.send("\t").expect("tab");
+    p.flush().expect("flush");
+    p.exp_string("template").expect("column completed");
+    p.send_line(" FROM facts;").expect("finish");
+    p.exp_string("national-2014").expect("result");
+    prompt(&mut p);
+    p.send_line(".quit").expect("quit");
+    p.exp_eof().expect("exits");
+}
+
+#[test]
+fn history_is_recalled_in_a_second_session() {
+    let dir = workdir();
+    let history = dir.path().join("history");
+    let mut p = shell(&history);
+    p.send_line("SELECT 'first session' AS marker;")
+        .expect("type");
+    p.exp_string("first session").expect("ran");
+    prompt(&mut p);
+    p.send_control('d').expect("ctrl-d");
+    p.exp_eof().expect("exits on ctrl-d");
+    assert!(std::fs::read_to_string(&history)
+        .expect("history written")
+        .contains("first session"));
+    let mut p = shell(&history);
+    p.send("\x1b[A").expect("up arrow");
+    p.flush().expect("flush");
+    p.send_line("").expect("enter");
+    p.exp_string("marker").expect("recalled and ran");
+    prompt(&mut p);
+    p.send_line(".quit").expect("quit");
+    p.exp_eof().expect("exits");
+}
+
+#[test]
+fn ctrl_c_cancels_a_long_query_and_the_session_survives() {
+    let dir = workdir();
+    let mut p = shell(&dir.path().join("history"));
+    // 10^11 generated rows, streamed: runs far longer than the test, in bounded memory.
+    p.send_line("SELECT sum(value % 7) FROM generate_series(1, 100000000000);")
+        .expect("type");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    p.send_control('c').expect("ctrl-c");
+    p.exp_string("cancelled").expect("cancelled");
+    prompt(&mut p);
+    p.send_line("SELECT 40 + 2 AS answer;").expect("type");
+    p.exp_string("42").expect("the session still works");
+    // At the prompt, Ctrl-C clears the line and keeps the session.
+    prompt(&mut p);
+    p.send("SELECT 'never run'").expect("type");
+    p.flush().expect("flush");
+    p.send_control('c').expect("ctrl-c");
+    prompt(&mut p);
+    p.send_line(".quit").expect("quit");
+    p.exp_eof().expect("exits");
+}
+
+#[test]
+fn meta_commands_help_indicators_and_chart() {
+    let dir = workdir();
+    let mut p = shell(&dir.path().join("history"));
+    p.send_line(".help").expect("help");
+    p.exp_string(".indicators").expect("help lists commands");
+    prompt(&mut p);
+    p.send_line(".indicators 被依法纠错").expect("search");
+    p.exp_string("litigation.corrected")
+        .expect("found by Chinese label");
+    prompt(&mut p);
+    p.send_line("SELECT scope, value FROM facts WHERE indicator = 'review.total';")
+        .expect("query");
+    p.exp_string("213.0").expect("ran");
+    prompt(&mut p);
+    p.send_line(".chart").expect("chart");
+    p.exp_regex(r"whole \S{30,} 453\r\nown   \S{12,} 213")
+        .expect("a bar per row");
+    prompt(&mut p);
+    p.send_line(".nonsense").expect("bad command");
+    p.exp_string("unknown command '.nonsense'")
+        .expect("clear error");
+    prompt(&mut p);
+    p.send_line("\\q").expect("quit");
+    p.exp_eof().expect("exits");
+}
