@@ -121,6 +121,22 @@ fn meta_commands_help_indicators_and_chart() {
     p.exp_regex(r"whole \S{30,} 453\r\nown   \S{12,} 213")
         .expect("a bar per row");
     prompt(&mut p);
+    let once = dir.path().join("once.csv");
+    p.send_line(".mode csv").expect("mode");
+    prompt(&mut p);
+    p.send_line(&format!(".once {} --bom", once.display()))
+        .expect("once");
+    prompt(&mut p);
+    p.send_line("SELECT 1 AS a;").expect("query");
+    prompt(&mut p);
+    assert_eq!(
+        std::fs::read(&once).expect("written"),
+        b"\xEF\xBB\xBFa\n1\n"
+    );
+    p.send_line(".run ranking indicator=review.total scope=own")
+        .expect("run");
+    p.exp_string(",213.0").expect("ranked row on screen again");
+    prompt(&mut p);
     p.send_line(".nonsense").expect("bad command");
     p.exp_string("unknown command '.nonsense'")
         .expect("clear error");
