@@ -182,12 +182,7 @@ pub(crate) fn json_string(s: &str) -> String {
 
 /// JSON: one array of objects; numbers as JSON numbers, NULL as null.
 fn render_json(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
-    let names: Vec<String> = result
-        .schema
-        .fields()
-        .iter()
-        .map(|f| json_string(f.name()))
-        .collect();
+    let names = json_names(result);
     let numeric = result.numeric_columns();
     let rows = result.cells()?;
     write!(out, "[")?;
@@ -200,6 +195,16 @@ fn render_json(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "{}]", if rows.is_empty() { "" } else { "\n" })
+}
+
+/// The column names as JSON string literals.
+pub(crate) fn json_names(result: &ResultSet) -> Vec<String> {
+    result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| json_string(f.name()))
+        .collect()
 }
 
 /// One row as a JSON object; numbers as JSON numbers, NULL as null.

@@ -5,16 +5,11 @@ use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
 
-use super::{json_object, json_string, ResultSet};
+use super::{json_names, json_object, ResultSet};
 
 /// One JSON object per line.
 pub fn render_ndjson(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
-    let names: Vec<String> = result
-        .schema
-        .fields()
-        .iter()
-        .map(|f| json_string(f.name()))
-        .collect();
+    let names = json_names(result);
     let numeric = result.numeric_columns();
     for row in result.cells()? {
         writeln!(out, "{}", json_object(&names, &numeric, &row))?;
