@@ -187,6 +187,9 @@ pub struct Figure {
     pub derived: bool,
     /// 1-based line of the source file the figure was read from.
     pub source_line: u32,
+    /// The template of the table the figure comes from (decided per table: a report may
+    /// print the 2021 table 二 with the 2019 table 三).
+    pub template: Template,
 }
 
 /// A table row that maps to no catalog code: kept, never dropped.

@@ -21,8 +21,14 @@ fn rates(csv: &str) -> Vec<(String, f64, f64)> {
             .position(|h| *h == name)
             .unwrap_or_else(|| panic!("no column {name}"))
     };
-    let (scope, review, lit) = (col("scope"), col("review_rate"), col("litigation_rate"));
+    let (scope, review, lit, year) = (
+        col("scope"),
+        col("review_rate"),
+        col("litigation_rate"),
+        col("year"),
+    );
     lines
+        .filter(|l| l.split(',').nth(year) == Some("2017"))
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
             (

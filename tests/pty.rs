@@ -113,7 +113,7 @@ fn meta_commands_help_indicators_and_chart() {
     p.exp_string("litigation.corrected")
         .expect("found by Chinese label");
     prompt(&mut p);
-    p.send_line("SELECT scope, value FROM facts WHERE indicator = 'review.total';")
+    p.send_line("SELECT scope, value FROM facts WHERE indicator = 'review.total' AND year = 2017;")
         .expect("query");
     p.exp_string("213.0").expect("ran");
     prompt(&mut p);

@@ -9,4 +9,5 @@ mod cli;
 mod formats;
 mod ingest;
 mod pty;
+mod templates;
 mod warehouse;

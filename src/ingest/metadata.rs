@@ -169,6 +169,63 @@ pub fn jurisdiction_of_body(body: &str) -> Option<String> {
     (!place.is_empty() && place.chars().count() >= 2 && place != body).then_some(place)
 }
 
+/// The fullest form of a jurisdiction the text gives: `洪泽区` → `淮安市洪泽区` when the text
+/// says 淮安市洪泽区 somewhere (Hongze's 2023 title says only 洪泽区人民政府).
+pub fn fullest_jurisdiction(text: &str, base: &str) -> String {
+    static LEVEL: OnceLock<Regex> = OnceLock::new();
+    let level = LEVEL.get_or_init(|| {
+        Regex::new(r"^(?:\p{Han}{2,4}?(?:省|自治区|市|自治州|地区|盟)){1,2}$")
+            .expect("static regex")
+    });
+    // Words that end a sentence's lead-in and never start a place name (请与淮安市… is 淮安市).
+    const NOT_A_PLACE_START: &str = "请与由的在和及对向于为是至从按据经把被给让将本全该我其";
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    // Every place-name reading of the text just before each mention of `base`; a reading that
+    // the document repeats elsewhere is a name, one it prints once is likely a phrase
+    // (本报告由淮安市… gives 告由淮安市 once and 淮安市 many times).
+    let mut candidates: Vec<String> = Vec::new();
+    for (at, _) in compact.match_indices(base) {
+        let before: Vec<char> = compact[..at].chars().collect();
+        for len in 3..=10.min(before.len()) {
+            let candidate: String = before[before.len() - len..].iter().collect();
+            let first = candidate.chars().next().unwrap_or(' ');
+            if !NOT_A_PLACE_START.contains(first) && level.is_match(&candidate) {
+                candidates.push(candidate);
+            }
+        }
+    }
+    let repeated = candidates
+        .iter()
+        .filter(|c| compact.matches(c.as_str()).count() >= 2)
+        .max_by_key(|c| c.chars().count());
+    let best = repeated
+        .or_else(|| candidates.iter().min_by_key(|c| c.chars().count()))
+        .cloned()
+        .unwrap_or_default();
+    format!("{best}{base}")
+}
+
+/// What the prose says about whose applications the report counts: `全市/全区…受理…N件`
+/// (whole jurisdiction) or `代表…政府受理…N件` / `本机关…受理` (the body alone), with N.
+pub fn prose_scope(text: &str) -> Option<(Scope, f64, String)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(全市|全区|全县|全省|全旗|代表[^，。,]{0,10}政府|本机关)[^。；;]{0,16}?受理[^。；;]{0,20}?申请(\d+)件")
+            .expect("static regex")
+    });
+    let compact: String = fold_width(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let c = re.captures(&compact)?;
+    let scope = if c[1].starts_with('全') {
+        Scope::Whole
+    } else {
+        Scope::Own
+    };
+    Some((scope, c[2].parse().ok()?, c[0].to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +258,22 @@ mod tests {
             caption_at(&["2017 年度政府信息公开工作情况统计表", "（济南市）"], 0).expect("caption");
         assert_eq!(c.scope, Scope::Whole);
         assert!(caption_at(&["附件：2017年度政府信息公开工作情况统计表"], 0).is_none());
+    }
+
+    #[test]
+    fn fullest_names_and_prose_scopes() {
+        let text = "洪泽区人民政府\n本报告由淮安市洪泽区人民政府办公室根据…";
+        assert_eq!(fullest_jurisdiction(text, "洪泽区"), "淮安市洪泽区");
+        assert_eq!(fullest_jurisdiction("济南市人民政府", "济南市"), "济南市");
+        assert_eq!(
+            fullest_jurisdiction("请与淮安市洪泽区人民政府办公室联系", "洪泽区"),
+            "淮安市洪泽区"
+        );
+        let (scope, n, _) = prose_scope("2023 年全区受理政府信息公开申请 21 件，").expect("prose");
+        assert_eq!((scope, n), (Scope::Whole, 21.0));
+        let (scope, n, _) =
+            prose_scope("2024 年，区政府办代表区政府受理政府\n信息公开申请 17 件").expect("prose");
+        assert_eq!((scope, n), (Scope::Own, 17.0));
     }
 
     #[test]

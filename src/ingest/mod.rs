@@ -14,6 +14,8 @@ pub mod label;
 pub mod lines;
 pub mod metadata;
 pub mod national2014;
+pub mod national2019;
+pub mod pdf;
 pub mod text;
 pub mod value;
 
@@ -22,7 +24,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::model::{Problem, Report, ReportMeta, Scope, Template};
-use metadata::{caption_at, find_title, jurisdiction_of_body, Caption};
+use metadata::{
+    caption_at, find_title, fullest_jurisdiction, jurisdiction_of_body, prose_scope, Caption,
+};
 
 /// Metadata given on the command line; each field, when set, wins over the document.
 #[derive(Debug, Clone, Default)]
@@ -150,7 +154,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
         } else if path
             .extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "txt" | "text"))
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "txt" | "text" | "pdf"))
         {
             out.push(path);
         }
@@ -169,10 +173,17 @@ pub fn read_document(
         file: file.clone(),
         source,
     })?;
-    let text = text::decode(&bytes).map_err(|message| IngestError::Encoding {
-        file: file.clone(),
-        message,
-    })?;
+    let text = if bytes.starts_with(b"%PDF-") {
+        pdf::to_text(path).map_err(|message| IngestError::Encoding {
+            file: file.clone(),
+            message,
+        })?
+    } else {
+        text::decode(&bytes).map_err(|message| IngestError::Encoding {
+            file: file.clone(),
+            message,
+        })?
+    };
     let reports = parse_text(&text, &file, overrides)?;
     if strict {
         let reasons = strict_reasons(&reports);
@@ -273,6 +284,9 @@ pub fn parse_text(
 ) -> Result<Vec<Report>, IngestError> {
     let lines: Vec<&str> = text.lines().collect();
     let title = find_title(&lines);
+    if national2019::detect(&lines) {
+        return parse_national2019(text, &lines, file, overrides, title).map(|r| vec![r]);
+    }
     let regions = find_regions(&lines);
     if regions.is_empty() {
         return Err(IngestError::NoReport {
@@ -412,4 +426,89 @@ pub fn parse_text(
         });
     }
     Ok(reports)
+}
+
+/// A report in the 2019/2021 templates: one report per document, its scope read from the
+/// prose and checked against the table.
+fn parse_national2019(
+    text: &str,
+    lines: &[&str],
+    file: &str,
+    overrides: &Overrides,
+    title: Option<metadata::Title>,
+) -> Result<Report, IngestError> {
+    let tables = national2019::read_tables(lines);
+    if tables.figures.is_empty() {
+        return Err(IngestError::NoReport {
+            file: file.into(),
+            reason: "the tables of the 2019/2021 template hold no figure that could be read".into(),
+        });
+    }
+    let title_line = title.as_ref().map(|t| t.line).unwrap_or(1);
+    let year = overrides
+        .year
+        .or(title.as_ref().map(|t| t.year))
+        .ok_or_else(|| IngestError::Metadata {
+            file: file.into(),
+            line: title_line,
+            message: "no reporting year in the title; pass --year".into(),
+        })?;
+    let body = overrides
+        .body
+        .clone()
+        .or_else(|| title.as_ref().and_then(|t| t.body.clone()))
+        .ok_or_else(|| IngestError::Metadata {
+            file: file.into(),
+            line: title_line,
+            message: "no reporting body in the title; pass --body".into(),
+        })?;
+    let base = jurisdiction_of_body(&body).unwrap_or_else(|| body.clone());
+    let jurisdiction = overrides
+        .jurisdiction
+        .clone()
+        .unwrap_or_else(|| fullest_jurisdiction(text, &base));
+    // A government named by a short form in its title (洪泽区人民政府) is the same body as under
+    // its full name (淮安市洪泽区人民政府): use the full one, so years line up.
+    let body = match body.strip_prefix(base.as_str()) {
+        Some(rest)
+            if overrides.body.is_none()
+                && jurisdiction.ends_with(&base)
+                && rest.ends_with("政府") =>
+        {
+            format!("{jurisdiction}{rest}")
+        }
+        _ => body,
+    };
+    let scope = overrides.scope.unwrap_or_else(|| {
+        let printed = tables
+            .figures
+            .iter()
+            .find(|f| {
+                f.indicator == "application.new" && f.breakdown == crate::model::Breakdown::Total
+            })
+            .map(|f| f.value);
+        match prose_scope(text) {
+            // The prose and the table must count the same applications.
+            Some((scope, n, _)) if Some(n) == printed => scope,
+            _ => Scope::Unknown,
+        }
+    });
+    let template = overrides
+        .template
+        .or(tables.matrix_template)
+        .unwrap_or(Template::National2021);
+    Ok(Report {
+        meta: ReportMeta {
+            jurisdiction,
+            body,
+            year,
+            scope,
+            template,
+            title: title.as_ref().map(|t| t.text.clone()).unwrap_or_default(),
+        },
+        figures: tables.figures,
+        unmapped: Vec::new(),
+        problems: tables.problems,
+        lines: tables.lines,
+    })
 }

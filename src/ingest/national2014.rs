@@ -394,6 +394,7 @@ fn read_value(
         unit: indicator.unit,
         derived: false,
         source_line: row.line,
+        template: crate::model::Template::National2014,
     });
 }
 

@@ -7,12 +7,6 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
     if bytes.is_empty() {
         return Err("the file is empty".into());
     }
-    if bytes.starts_with(b"%PDF-") {
-        return Err(
-            "this is a PDF file; this version reads text: extract it first (pdftotext -layout FILE.pdf)"
-                .into(),
-        );
-    }
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return std::str::from_utf8(rest).map(str::to_owned).map_err(|e| {
             format!(
@@ -67,11 +61,10 @@ mod tests {
     }
 
     #[test]
-    fn empty_binary_and_pdf_are_refused() {
+    fn empty_and_binary_are_refused() {
         assert!(decode(b"").is_err());
         assert!(decode(b"\x00\x01\x02garbage")
             .unwrap_err()
             .contains("binary"));
-        assert!(decode(b"%PDF-1.7\n...").unwrap_err().contains("PDF"));
     }
 }

@@ -236,12 +236,14 @@ pub fn batches(
 
 fn facts_batch(docs: &[&Document]) -> Result<RecordBatch, ArrowError> {
     let mut rc = ReportCols::default();
+    let mut templates: Vec<&'static str> = Vec::new();
     let (mut ind, mut brk, mut val, mut unit, mut der, mut file, mut line) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for d in docs {
         for r in &d.reports {
             for f in &r.figures {
                 rc.push(r);
+                templates.push(f.template.as_str());
                 ind.push(f.indicator);
                 brk.push(f.breakdown.as_str());
                 val.push(f.value);
@@ -253,6 +255,8 @@ fn facts_batch(docs: &[&Document]) -> Result<RecordBatch, ArrowError> {
         }
     }
     let mut cols = rc.arrays();
+    // The template column of a fact is its table's.
+    cols[5] = Arc::new(StringArray::from(templates));
     cols.extend([
         Arc::new(StringArray::from(ind)) as ArrayRef,
         Arc::new(StringArray::from(brk)),

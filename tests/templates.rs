@@ -1,0 +1,275 @@
+//! The 2019 and 2021 templates on the real Huai'an 2024 and Hongze 2023/2024 reports, from
+//! every rendering: pdftotext -layout (data/raw), pdfplumber, the PDF itself, and the
+//! pdftotext default shape (one cell per line), which may leave figures out but never store a
+//! wrong one.
+
+use std::collections::BTreeMap;
+
+use gongkai::ingest::{self, Overrides};
+use gongkai::model::{Breakdown, Report, Scope, Template};
+
+use crate::util::*;
+
+const REPORTS: [&str; 3] = ["huaian-2024", "hongze-2023", "hongze-2024"];
+const COLUMNS: [&str; 7] = [
+    "natural_person",
+    "business",
+    "research",
+    "nonprofit",
+    "legal_services",
+    "other_org",
+    "total",
+];
+
+/// (report, indicator, breakdown) → value, from tests/fixtures/national-2019.expected.tsv.
+fn expected() -> BTreeMap<(String, String, String), f64> {
+    let text = std::fs::read_to_string(fixture("national-2019.expected.tsv")).expect("fixture");
+    let mut out = BTreeMap::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        let values: Vec<f64> = f[2]
+            .split_whitespace()
+            .map(|v| v.parse().expect("number"))
+            .collect();
+        if values.len() == 7 {
+            for (b, v) in COLUMNS.iter().zip(values) {
+                out.insert((f[0].to_string(), f[1].to_string(), b.to_string()), v);
+            }
+        } else {
+            out.insert(
+                (f[0].to_string(), f[1].to_string(), "total".to_string()),
+                values[0],
+            );
+        }
+    }
+    out
+}
+
+fn printed(report: &Report) -> BTreeMap<(String, String), f64> {
+    let mut got = BTreeMap::new();
+    for f in report.figures.iter().filter(|f| !f.derived) {
+        let key = (f.indicator.to_string(), f.breakdown.as_str().to_string());
+        assert!(got.insert(key.clone(), f.value).is_none(), "{key:?} twice");
+    }
+    got
+}
+
+fn read(path: &std::path::Path) -> Report {
+    let doc =
+        ingest::read_document(path, &Overrides::default(), false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc.reports.len(), 1);
+    doc.reports.into_iter().next().expect("one report")
+}
+
+fn expected_of(name: &str) -> BTreeMap<(String, String), f64> {
+    expected()
+        .into_iter()
+        .filter(|((r, _, _), _)| r == name)
+        .map(|((_, i, b), v)| ((i, b), v))
+        .collect()
+}
+
+fn assert_exact(path: &std::path::Path, name: &str) -> Report {
+    let report = read(path);
+    assert_eq!(printed(&report), expected_of(name), "{}", path.display());
+    assert!(
+        report.problems.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        report.problems
+    );
+    report
+}
+
+#[test]
+fn every_printed_figure_from_the_layout_rendering() {
+    for name in REPORTS {
+        assert_exact(&root().join(format!("data/raw/{name}.txt")), name);
+    }
+}
+
+#[test]
+fn every_printed_figure_from_the_pdfplumber_rendering() {
+    for name in REPORTS {
+        assert_exact(&fixture(&format!("reports/{name}.pdfplumber.txt")), name);
+    }
+}
+
+#[test]
+fn every_printed_figure_from_the_pdf() {
+    for name in REPORTS {
+        assert_exact(&fixture(&format!("reports/{name}.pdf")), name);
+    }
+}
+
+#[test]
+fn the_default_rendering_never_yields_a_wrong_figure() {
+    let all = expected();
+    for name in REPORTS {
+        let path = fixture(&format!("reports/{name}.pdftotext.txt"));
+        match ingest::read_document(&path, &Overrides::default(), false) {
+            Ok(doc) => {
+                let r = &doc.reports[0];
+                for ((code, b), v) in printed(r) {
+                    assert_eq!(
+                        all.get(&(name.to_string(), code.clone(), b.clone())),
+                        Some(&v),
+                        "{name}: {code}/{b}"
+                    );
+                }
+                // What could not be placed is reported, not guessed.
+                assert!(
+                    r.problems.iter().any(|p| p.message.contains("ambiguous")),
+                    "{name}"
+                );
+            }
+            Err(e) => assert!(e.to_string().contains("no report found"), "{e}"),
+        }
+    }
+}
+
+#[test]
+fn templates_are_decided_per_table() {
+    let huaian = read(&root().join("data/raw/huaian-2024.txt"));
+    assert_eq!(huaian.meta.template, Template::National2021);
+    assert!(huaian
+        .figures
+        .iter()
+        .all(|f| f.template == Template::National2021));
+    // Hongze prints the 2021 table 二 with the 2019 table 三 (a single （六）其他处理 row).
+    let hongze = read(&root().join("data/raw/hongze-2023.txt"));
+    assert_eq!(hongze.meta.template, Template::National2019);
+    let template_of = |code: &str| {
+        hongze
+            .figures
+            .iter()
+            .find(|f| f.indicator == code)
+            .map(|f| f.template)
+    };
+    assert_eq!(
+        template_of("proactive.fees.amount"),
+        Some(Template::National2021)
+    );
+    assert_eq!(
+        template_of("application.result.other"),
+        Some(Template::National2019)
+    );
+}
+
+#[test]
+fn group_totals_and_litigation_are_derived_never_confused_with_printed() {
+    let r = read(&root().join("data/raw/huaian-2024.txt"));
+    let get = |code: &str, b: Breakdown| {
+        r.figures
+            .iter()
+            .find(|f| f.indicator == code && f.breakdown == b)
+    };
+    let refused = get("application.result.refused", Breakdown::Total).expect("derived");
+    assert!(refused.derived);
+    assert_eq!(
+        refused.value,
+        2.0 + 31.0 + 5.0 + 6.0 + 8.0 + 12.0 + 9.0 + 105.0
+    );
+    let other = get("application.result.other", Breakdown::NaturalPerson).expect("derived in 2021");
+    assert!(other.derived);
+    assert_eq!(other.value, 67.0 + 6.0 + 108.0);
+    let lit = get("litigation.total", Breakdown::Total).expect("derived");
+    assert!(lit.derived);
+    assert_eq!(lit.value, 46.0);
+    assert_eq!(
+        get("litigation.corrected", Breakdown::Total).map(|f| f.value),
+        Some(5.0)
+    );
+    // In the 2019 table 三, （六）其他处理 is printed: not derived.
+    let h = read(&root().join("data/raw/hongze-2023.txt"));
+    assert!(h
+        .figures
+        .iter()
+        .filter(|f| f.indicator == "application.result.other")
+        .all(|f| !f.derived));
+}
+
+#[test]
+fn metadata_from_title_and_prose() {
+    let huaian = read(&root().join("data/raw/huaian-2024.txt"));
+    assert_eq!(
+        (
+            huaian.meta.body.as_str(),
+            huaian.meta.jurisdiction.as_str(),
+            huaian.meta.year
+        ),
+        ("淮安市人民政府", "淮安市", 2024)
+    );
+    assert_eq!(huaian.meta.scope, Scope::Whole); // 全市共受理 … 3119 件 = the table
+    let h23 = read(&root().join("data/raw/hongze-2023.txt"));
+    // The title says 洪泽区人民政府; the text 淮安市洪泽区人民政府.
+    assert_eq!(
+        (h23.meta.body.as_str(), h23.meta.jurisdiction.as_str()),
+        ("淮安市洪泽区人民政府", "淮安市洪泽区")
+    );
+    assert_eq!(h23.meta.scope, Scope::Whole); // 全区受理 … 21 件 = the table
+    let h24 = read(&root().join("data/raw/hongze-2024.txt"));
+    assert_eq!(h24.meta.body, "淮安市洪泽区人民政府");
+    // 代表区政府受理 … 17 件, but the table prints 95: the scope is unknown.
+    assert_eq!(h24.meta.scope, Scope::Unknown);
+}
+
+#[test]
+fn a_report_printed_inconsistently_is_stored_as_printed() {
+    // Hongze 2023 prints 行政复议 10, 1, 0, 0 with 总计 0: stored as printed, not repaired.
+    let r = read(&root().join("data/raw/hongze-2023.txt"));
+    let v = |code: &str| {
+        r.figures
+            .iter()
+            .find(|f| f.indicator == code)
+            .map(|f| f.value)
+    };
+    assert_eq!(
+        (v("review.upheld"), v("review.corrected"), v("review.total")),
+        (Some(10.0), Some(1.0), Some(0.0))
+    );
+}
+
+#[test]
+fn one_correction_rate_query_spans_both_eras() {
+    let q = root().join("queries/review_correction_rate.sql");
+    let r = gongkai(
+        &root(),
+        &["-f", q.to_str().expect("utf8"), "--format", "csv"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        rows.iter()
+            .any(|l| l.starts_with("济南市,济南市人民政府,whole,2017,453.0,134.0,0.2958")),
+        "{}",
+        r.stdout
+    );
+    // Huai'an 2024: 64 of 351 corrected; over concluded cases 64 / (351 − 37).
+    let huaian = format!(
+        "淮安市,淮安市人民政府,whole,2024,351.0,64.0,{},{}",
+        64.0f64 / 351.0,
+        64.0f64 / 314.0
+    );
+    assert!(rows.iter().any(|l| l.starts_with(&huaian)), "{}", r.stdout);
+    assert!(
+        rows.iter()
+            .any(|l| l.starts_with("淮安市洪泽区,淮安市洪泽区人民政府,unknown,2024,")),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn an_image_only_pdf_says_it_has_no_text_layer() {
+    let dir = workdir();
+    // A one-page PDF with no text: what a scan without OCR gives.
+    let pdf = b"%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+    let path = dir.path().join("scan.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let e = ingest::read_document(&path, &Overrides::default(), false).expect_err("no text");
+    assert!(e.to_string().contains("no text layer"), "{e}");
+}
