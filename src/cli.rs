@@ -233,6 +233,26 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
                 None => format!("skipped {id}"),
             };
             eprintln!("{}: {what}", d.source_file);
+            let (checked, failed) = ingest::identities::check(r);
+            let derived = r.figures.iter().filter(|f| f.derived).count();
+            let ambiguous = r
+                .problems
+                .iter()
+                .filter(|p| p.message.contains("ambiguous"))
+                .count();
+            eprintln!(
+                "  {} figures ({derived} derived); identities: {checked} checked, {} failed; {} repaired; {ambiguous} ambiguous; {} unmapped",
+                r.figures.len(),
+                failed.len(),
+                r.notes.len(),
+                r.unmapped.len()
+            );
+            for f in &failed {
+                eprintln!("  note: as printed, {f}");
+            }
+            for n in &r.notes {
+                eprintln!("  note: {}:{}: {}", d.source_file, n.source_line, n.message);
+            }
             for u in &r.unmapped {
                 eprintln!(
                     "  warning: {}:{}: row '{}' maps to no indicator; kept in `unmapped`",

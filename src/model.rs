@@ -229,6 +229,8 @@ pub struct Report {
     pub unmapped: Vec<UnmappedRow>,
     /// Cells left out, with the reason.
     pub problems: Vec<Problem>,
+    /// What was repaired (glued or split digits), with the reading used: stored, but said.
+    pub notes: Vec<Problem>,
     /// First and last line of the table in the source file.
     pub lines: (u32, u32),
 }

@@ -273,3 +273,87 @@ fn an_image_only_pdf_says_it_has_no_text_layer() {
     let e = ingest::read_document(&path, &Overrides::default(), false).expect_err("no text");
     assert!(e.to_string().contains("no text layer"), "{e}");
 }
+
+/// The expected figures of a report without the cells a fixture prints blank.
+fn expected_without(
+    name: &str,
+    blank: impl Fn(&str, &str) -> bool,
+) -> BTreeMap<(String, String), f64> {
+    expected_of(name)
+        .into_iter()
+        .filter(|((i, b), _)| !blank(i, b))
+        .collect()
+}
+
+#[test]
+fn html_pages_with_spans_and_blank_cells() {
+    let path = fixture("huaian-2024.html");
+    let r = read(&path);
+    let want = expected_without("huaian-2024", |i, b| {
+        i.starts_with("application.result.refused.") && (b == "research" || b == "nonprofit")
+    });
+    assert_eq!(printed(&r), want);
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(
+        (r.meta.body.as_str(), r.meta.year, r.meta.scope),
+        ("淮安市人民政府", 2024, Scope::Whole)
+    );
+    // Provenance: a figure's line is its <tr>'s line in the page.
+    let html = std::fs::read_to_string(&path).expect("fixture");
+    let lines: Vec<&str> = html.lines().collect();
+    let f = r
+        .figures
+        .iter()
+        .find(|f| f.indicator == "application.result.unable.not_held")
+        .expect("figure");
+    assert!(
+        lines[f.source_line as usize - 1].contains("本机关不掌握相关政府信息"),
+        "line {}",
+        f.source_line
+    );
+    // Blank research cells leave the group total of that column underived, never invented.
+    assert!(
+        !r.figures
+            .iter()
+            .any(|f| f.indicator == "application.result.refused"
+                && f.breakdown == Breakdown::Research)
+    );
+}
+
+#[test]
+fn markdown_tables_ragged_rows_and_blanks() {
+    let path = fixture("hongze-2023.md");
+    let r = read(&path);
+    let want = expected_without("hongze-2023", |i, b| {
+        i == "application.result.disclosed" && b == "research"
+    });
+    assert_eq!(printed(&r), want);
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    let md = std::fs::read_to_string(&path).expect("fixture");
+    let lines: Vec<&str> = md.lines().collect();
+    let f = r
+        .figures
+        .iter()
+        .find(|f| f.indicator == "proactive.coercion.decisions")
+        .expect("ragged row read");
+    assert_eq!(f.value, 195.0);
+    assert!(lines[f.source_line as usize - 1].starts_with("| 行政强制"));
+}
+
+#[test]
+fn glued_digits_are_repaired_only_when_one_reading_adds_up() {
+    let text = std::fs::read_to_string(root().join("data/raw/hongze-2023.txt")).expect("report");
+    let dir = workdir();
+    // A crawler glued the cells of （七）总计 (21|0|0|0|0|0|21) and of 一、本年新收 into one
+    // number, and those of （一）予以公开 (all zeros: 0000000 has one reading, 0|0|0|0|0|0|0).
+    let glued = text
+        .replace("（七）总计                             21   0   0   0    0    0   21", "（七）总计    210000021")
+        .replace("一、本年新收政府信息公开申请数量                             21    0      0     0   0   0     21", "一、本年新收政府信息公开申请数量   2100000  21");
+    assert_ne!(glued, text);
+    let path = dir.path().join("glued.txt");
+    std::fs::write(&path, glued).expect("write");
+    let r = read(&path);
+    assert_eq!(printed(&r), expected_of("hongze-2023"));
+    assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+    assert!(r.notes.iter().all(|n| n.message.starts_with("repaired:")));
+}

@@ -10,12 +10,15 @@
 //! [`Problem`]: crate::model::Problem
 //! [`UnmappedRow`]: crate::model::UnmappedRow
 
+pub mod identities;
 pub mod label;
 pub mod lines;
+pub mod markup;
 pub mod metadata;
 pub mod national2014;
 pub mod national2019;
 pub mod pdf;
+pub mod repair;
 pub mod text;
 pub mod value;
 
@@ -151,11 +154,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
         }
         if path.is_dir() {
             walk(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "txt" | "text" | "pdf"))
-        {
+        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            matches!(
+                e.to_ascii_lowercase().as_str(),
+                "txt" | "text" | "pdf" | "html" | "htm" | "md" | "markdown"
+            )
+        }) {
             out.push(path);
         }
     }
@@ -184,7 +188,37 @@ pub fn read_document(
             message,
         })?
     };
-    let reports = parse_text(&text, &file, overrides)?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let converted = if matches!(ext.as_str(), "html" | "htm")
+        || (ext != "md" && markup::looks_like_html(&text))
+    {
+        Some(markup::html_to_lines(&text))
+    } else if ext == "md" || ext == "markdown" || markup::looks_like_markdown(&text) {
+        Some(markup::markdown_to_lines(&text))
+    } else {
+        None
+    };
+    let mut reports = match &converted {
+        Some(c) => parse_text(&c.text, &file, overrides)?,
+        None => parse_text(&text, &file, overrides)?,
+    };
+    if let Some(c) = &converted {
+        // Lines of the converted text back to lines of the source.
+        let map = |l: &mut u32| {
+            if let Some(&src) = c.line_map.get((*l as usize).wrapping_sub(1)) {
+                *l = src;
+            }
+        };
+        for r in &mut reports {
+            r.figures.iter_mut().for_each(|f| map(&mut f.source_line));
+            r.problems.iter_mut().for_each(|p| map(&mut p.source_line));
+            r.unmapped.iter_mut().for_each(|u| map(&mut u.source_line));
+        }
+    }
     if strict {
         let reasons = strict_reasons(&reports);
         if !reasons.is_empty() {
@@ -394,6 +428,7 @@ pub fn parse_text(
             figures: table.figures,
             unmapped: table.unmapped,
             problems,
+            notes: Vec::new(),
             lines: (caption_line, region.end as u32),
         };
         if let Some(other) = reports.iter().find(|r| r.meta.key() == report.meta.key()) {
@@ -509,6 +544,7 @@ fn parse_national2019(
         figures: tables.figures,
         unmapped: Vec::new(),
         problems: tables.problems,
+        notes: tables.notes,
         lines: tables.lines,
     })
 }

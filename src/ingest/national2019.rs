@@ -105,6 +105,8 @@ pub struct Tables {
     pub figures: Vec<Figure>,
     /// Rows that could not be read or placed.
     pub problems: Vec<Problem>,
+    /// Rows repaired (glued or split digits), each with the reading used.
+    pub notes: Vec<Problem>,
     /// The template of table 三 (the report's main table), when it was found.
     pub matrix_template: Option<Template>,
     /// First and last line of the tables.
@@ -134,7 +136,8 @@ struct Split {
 fn split_numbers(line: &str) -> Split {
     let folded = fold_width(line);
     let tokens: Vec<&str> = folded.split_whitespace().collect();
-    let numeric = |t: &str| matches!(parse_cell(t), Ok(Cell::Number { .. }));
+    // A blank cell kept in place (`—`, from HTML or markdown) belongs to the run too.
+    let numeric = |t: &str| matches!(parse_cell(t), Ok(Cell::Number { .. })) || t == "—";
     let k = tokens.iter().rev().take_while(|t| numeric(t)).count();
     let text: String = tokens[..tokens.len() - k].concat();
     Split {
@@ -235,7 +238,11 @@ fn read_proactive(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
             };
             continue;
         }
-        let s = split_numbers(line);
+        let mut s = split_numbers(line);
+        // Blank cells after the last column (a markdown row padded to the widest block).
+        while s.numbers.last().is_some_and(|n| n == "—") {
+            s.numbers.pop();
+        }
         if s.numbers.is_empty() || is_footer(line) {
             continue;
         }
@@ -367,6 +374,33 @@ fn read_matrix(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
             started = true;
         }
         let row = matrix_row(&s.text, !s.numbers.is_empty());
+        let mut numbers = s.numbers.clone();
+        if !numbers.is_empty()
+            && numbers.len() != 7
+            && numbers
+                .iter()
+                .all(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            let tokens: Vec<&str> = numbers.iter().map(String::as_str).collect();
+            if let Ok(cells) = super::repair::repair_row(&tokens) {
+                out.notes.push(Problem {
+                    source_line: i as u32 + 1,
+                    label: s.text.clone(),
+                    raw_text: numbers.join(" "),
+                    indicator: row,
+                    message: format!(
+                        "repaired: '{}' read as {} (the only reading whose 总计 is the sum of its columns)",
+                        numbers.join(" "),
+                        cells.iter().map(u64::to_string).collect::<Vec<_>>().join("|")
+                    ),
+                });
+                numbers = cells.iter().map(u64::to_string).collect();
+            }
+        }
+        let s = Split {
+            text: s.text,
+            numbers,
+        };
         match (row, s.numbers.len()) {
             (Some(code), 7) => bound.push((code, s.numbers, i)),
             (Some(code), 0) => labels.push((code, i)),
@@ -466,14 +500,20 @@ fn read_review(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
         if is_footer(line) {
             continue;
         }
-        for t in fold_width(line).split_whitespace() {
-            if t.chars().any(|c| c.is_ascii_digit()) {
+        let folded = fold_width(line);
+        if !folded.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        for t in folded.split_whitespace() {
+            if t.chars().any(|c| c.is_ascii_digit()) || t == "—" {
                 values.push((t.to_string(), i));
             }
         }
     }
     let template = out.matrix_template.unwrap_or(Template::National2021);
-    if values.len() != REVIEW_CODES.len() || values.iter().any(|(v, _)| number(v).is_none()) {
+    if values.len() != REVIEW_CODES.len()
+        || values.iter().any(|(v, _)| v != "—" && number(v).is_none())
+    {
         out.problems.push(Problem {
             source_line: from as u32 + 1,
             label: "四、政府信息公开行政复议、行政诉讼情况".into(),
@@ -497,7 +537,10 @@ fn read_review(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
     let mut lines_used: Vec<usize> = values.iter().map(|(_, l)| *l).collect();
     lines_used.dedup();
     if lines_used.len() > 2 {
-        let v: Vec<f64> = values.iter().filter_map(|(raw, _)| number(raw)).collect();
+        let v: Vec<f64> = values
+            .iter()
+            .map(|(raw, _)| number(raw).unwrap_or(f64::NAN))
+            .collect();
         let consistent = v
             .chunks(5)
             .all(|g| g.len() == 5 && g[0] + g[1] + g[2] + g[3] == g[4]);
