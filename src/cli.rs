@@ -215,10 +215,11 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
             }
         }
     };
+    let mut change = changes.iter();
     for d in &docs {
         for r in &d.reports {
             let id = r.report_id();
-            let what = match changes.iter().find(|c| change_id(c) == id) {
+            let what = match change.next().filter(|c| change_id(c) == id) {
                 Some(Change::Added { figures, .. }) => format!("added {id} ({figures} figures)"),
                 Some(Change::Replaced {
                     figures,

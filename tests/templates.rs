@@ -357,3 +357,50 @@ fn glued_digits_are_repaired_only_when_one_reading_adds_up() {
     assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
     assert!(r.notes.iter().all(|n| n.message.starts_with("repaired:")));
 }
+
+#[test]
+fn renderings_of_one_report_are_the_same_report() {
+    let dir = workdir();
+    let layout = root().join("data/raw/hongze-2024.txt");
+    let plumber = fixture("reports/hongze-2024.pdfplumber.txt");
+    let pdf = fixture("reports/hongze-2024.pdf");
+    let r = gongkai(
+        dir.path(),
+        &[
+            "ingest",
+            "--data",
+            "wh",
+            layout.to_str().expect("utf8"),
+            plumber.to_str().expect("utf8"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "hongze-2024.pdfplumber.txt: replaced 淮安市洪泽区人民政府/2024/unknown from "
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = gongkai(
+        dir.path(),
+        &["ingest", "--data", "wh", pdf.to_str().expect("utf8")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("hongze-2024.pdf: replaced 淮安市洪泽区人民政府/2024/unknown from "),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        query_csv(dir.path(), "wh", "SELECT count(*) FROM reports"),
+        [["1"]]
+    );
+    let rows = query_csv(
+        dir.path(),
+        "wh",
+        "SELECT count(*), count(DISTINCT source_file) FROM facts",
+    );
+    assert_eq!(rows, [["212", "1"]]);
+}

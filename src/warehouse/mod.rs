@@ -281,7 +281,8 @@ impl Writer {
         })
     }
 
-    /// Stores the reports of `docs` in one commit. With `rebuild`, the new generation holds
+    /// Stores the reports of `docs` in one commit; the changes come back in the order of the
+    /// documents and their reports. With `rebuild`, the new generation holds
     /// only these documents. A report whose key is already stored from the same document is
     /// left as it is; from another document, it is replaced.
     pub fn commit(
@@ -297,10 +298,25 @@ impl Writer {
         let mut changes = Vec::new();
         let mut replaced: HashSet<String> = HashSet::new();
         let mut new_docs: Vec<(&Document, HashSet<String>)> = Vec::new();
+        // A later document of the same batch with the same key replaces an earlier one.
+        let mut in_batch: std::collections::HashMap<String, String> =
+            std::collections::HashMap::new();
         for d in docs {
             let mut fresh = HashSet::new();
             for r in &d.reports {
                 let id = r.report_id();
+                if let Some(earlier) = in_batch.insert(id.clone(), d.source_file.clone()) {
+                    fresh.insert(id.clone());
+                    changes.push(Change::Replaced {
+                        report_id: id.clone(),
+                        figures: r.figures.len(),
+                        previous_source: earlier,
+                    });
+                    if index.contains_key(&id) {
+                        replaced.insert(id);
+                    }
+                    continue;
+                }
                 match index.get(&id) {
                     Some((_, sha, _)) if *sha == d.sha256 => {
                         changes.push(Change::Unchanged { report_id: id })
