@@ -404,3 +404,25 @@ fn renderings_of_one_report_are_the_same_report() {
     );
     assert_eq!(rows, [["212", "1"]]);
 }
+
+#[test]
+fn the_default_rendering_is_the_same_report_as_the_others() {
+    for name in ["huaian-2024", "hongze-2023"] {
+        let default = ingest::read_document(
+            &fixture(&format!("reports/{name}.pdftotext.txt")),
+            &Overrides::default(),
+            false,
+        )
+        .expect("a report with what could be placed");
+        let layout = read(&root().join(format!("data/raw/{name}.txt")));
+        assert_eq!(default.reports[0].report_id(), layout.report_id(), "{name}");
+        // Table 二 reads even one cell per line.
+        assert!(
+            default.reports[0]
+                .figures
+                .iter()
+                .any(|f| f.indicator == "proactive.normative_docs.in_force"),
+            "{name}"
+        );
+    }
+}

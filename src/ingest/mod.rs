@@ -523,8 +523,9 @@ fn parse_national2019(
             })
             .map(|f| f.value);
         match prose_scope(text) {
-            // The prose and the table must count the same applications.
-            Some((scope, n, _)) if Some(n) == printed => scope,
+            // The prose and the table must count the same applications; where the table's
+            // figure could not be read, the prose alone says it.
+            Some((scope, n, _)) if printed.is_none_or(|p| p == n) => scope,
             _ => Scope::Unknown,
         }
     });

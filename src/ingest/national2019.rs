@@ -216,21 +216,41 @@ fn figure(
 /// Table 二: blocks headed 第二十条第（X）项, each with its header row; the header's column
 /// names decide the template of the block.
 fn read_proactive(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
+    // Logical rows: a label with its numbers, which follow it one a line in the pdftotext
+    // default shape (label, then each cell on its own line).
+    let mut rows: Vec<(String, Vec<String>, usize)> = Vec::new();
+    for (i, line) in lines.iter().enumerate().take(to).skip(from) {
+        if line.trim().is_empty() || is_footer(line) {
+            continue;
+        }
+        let s = split_numbers(line);
+        match rows.last_mut() {
+            Some(last) if s.text.is_empty() && !s.numbers.is_empty() && !last.0.is_empty() => {
+                last.1.extend(s.numbers)
+            }
+            _ => rows.push((s.text, s.numbers, i)),
+        }
+    }
     let mut block = "";
     let mut template = Template::National2021;
-    for (i, line) in lines.iter().enumerate().take(to).skip(from) {
-        let c = compact(line);
+    let mut header: Option<String> = None;
+    for (text, numbers, i) in rows {
+        let c = compact(&text);
         if c.contains("第二十条") {
             block = ["(一)", "(五)", "(六)", "(八)", "(九)"]
                 .into_iter()
                 .find(|b| c.contains(b))
                 .unwrap_or("");
+            header = None;
             continue;
         }
-        if c.starts_with("信息内容") {
+        if c.starts_with("信息内容") || (header.is_some() && numbers.is_empty()) {
+            // The header's column names (one a line in the default shape) decide the template.
+            let h = header.get_or_insert_with(String::new);
+            h.push_str(&c);
             template = if ["上一年项目数量", "本年新制作", "采购项目数量", "本年新公开"]
                 .iter()
-                .any(|w| c.contains(w))
+                .any(|w| h.contains(w))
             {
                 Template::National2019
             } else {
@@ -238,12 +258,13 @@ fn read_proactive(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
             };
             continue;
         }
-        let mut s = split_numbers(line);
+        header = None;
+        let mut s = Split { text, numbers };
         // Blank cells after the last column (a markdown row padded to the widest block).
         while s.numbers.last().is_some_and(|n| n == "—") {
             s.numbers.pop();
         }
-        if s.numbers.is_empty() || is_footer(line) {
+        if s.numbers.is_empty() {
             continue;
         }
         let label = label_key(&s.text);
