@@ -4,7 +4,7 @@
 //! Results go to stdout; diagnostics (errors, row counts, ingest messages) to stderr. A closed
 //! stdout (`gongkai … | head`) ends the run quietly with 0.
 
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -93,10 +93,23 @@ fn parse_format(s: &str) -> Result<Format, String> {
 pub enum Command {
     /// Read report documents into the warehouse (one commit for the whole run).
     Ingest(IngestArgs),
+    /// Check the warehouse's figures: arithmetic, 本级 against 全市, year to year, prose against
+    /// table. Findings go to the `checks` table too.
+    Check(CheckArgs),
     /// List the saved queries with their descriptions and parameters.
     Queries,
     /// Run a saved query: gongkai run ranking --param year=2017
     Run(RunArgs),
+}
+
+/// `gongkai check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Only print the findings of these reports (report_id, or a part of it such as 2017).
+    pub reports: Vec<String>,
+    /// Exit 1 when there are findings of this severity or worse: error, warning or never.
+    #[arg(long, default_value = "never", value_parser = ["error", "warning", "never"])]
+    pub fail_on: String,
 }
 
 /// `gongkai run`.
@@ -157,6 +170,7 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> ExitCode {
     match &cli.command {
         Some(Command::Ingest(args)) => run_ingest(&cli.data, args),
+        Some(Command::Check(args)) => run_check(&cli.data, args),
         Some(Command::Queries) => {
             print!(
                 "{}",
@@ -273,6 +287,70 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
     finish_ingest(&failures, &docs)
 }
 
+fn run_check(data: &PathBuf, args: &CheckArgs) -> ExitCode {
+    let result = Warehouse::open(data).and_then(|w| {
+        let findings = crate::check::run(&w)?;
+        let (_, reports) = crate::check::load(&w)?;
+        Writer::open(data)?.store_checks(&findings)?;
+        Ok((w, findings, reports))
+    });
+    let (w, findings, reports) = match result {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let shown: Vec<&crate::check::Finding> = findings
+        .iter()
+        .filter(|f| {
+            args.reports.is_empty()
+                || args
+                    .reports
+                    .iter()
+                    .any(|r| f.report_id.contains(r.as_str()))
+        })
+        .collect();
+    let mut out = io::stdout().lock();
+    for f in &shown {
+        let _ = writeln!(
+            out,
+            "{}: {}: {}: {}",
+            f.severity, f.report_id, f.rule, f.message
+        );
+        let sha = reports
+            .iter()
+            .find(|r| r.report_id == f.report_id)
+            .map(|r| r.sha256.as_str())
+            .unwrap_or("");
+        let lines: Vec<u32> = f
+            .source_lines
+            .split(',')
+            .filter_map(|l| l.parse().ok())
+            .collect();
+        for (line, text) in crate::check::cite(&w, sha, &lines).into_iter().take(6) {
+            let _ = writeln!(out, "    {}:{line}: {}", f.source_file, text.trim());
+        }
+    }
+    let errors = shown.iter().filter(|f| f.severity == "error").count();
+    let warnings = shown.len() - errors;
+    eprintln!(
+        "{} finding{} ({errors} errors, {warnings} warnings); stored in the `checks` table",
+        shown.len(),
+        if shown.len() == 1 { "" } else { "s" }
+    );
+    let fail = match args.fail_on.as_str() {
+        "error" => errors > 0,
+        "warning" => !shown.is_empty(),
+        _ => false,
+    };
+    if fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn problem_text(p: &crate::model::Problem) -> String {
     if p.label.is_empty() {
         p.message.clone()
@@ -343,6 +421,12 @@ async fn run_sql(cli: &Cli) -> ExitCode {
     };
     let mut session = Session::new(engine, cli.format);
     session.queries_dir = cli.queries.clone();
+    session.data_dir = cli.data.clone();
+    if let Some((_, true)) = warehouse.checks_file() {
+        eprintln!(
+            "note: the `checks` table predates the last ingest; run `gongkai check` to refresh it"
+        );
+    }
     session.bom = cli.bom;
     if let Some(path) = &cli.output {
         match Session::open_destination(path, cli.bom) {

@@ -14,6 +14,7 @@
 //! - [`cli`]: the command line, and the one place where errors become exit codes.
 
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod ingest;

@@ -50,6 +50,10 @@ const BUNDLED: &[(&str, &str)] = &[
         "data_problems.sql",
         include_str!("../queries/data_problems.sql"),
     ),
+    (
+        "quality_overview.sql",
+        include_str!("../queries/quality_overview.sql"),
+    ),
 ];
 
 /// One saved query.

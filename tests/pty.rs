@@ -137,6 +137,11 @@ fn meta_commands_help_indicators_and_chart() {
         .expect("run");
     p.exp_string(",213.0").expect("ranked row on screen again");
     prompt(&mut p);
+    p.send_line(".source 济南市人民政府/2017/whole review.corrected")
+        .expect("source");
+    p.exp_string("data/raw/jinan-2017.txt:287:")
+        .expect("the printed line");
+    prompt(&mut p);
     p.send_line(".nonsense").expect("bad command");
     p.exp_string("unknown command '.nonsense'")
         .expect("clear error");

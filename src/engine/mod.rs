@@ -18,7 +18,7 @@ use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::warehouse::schema::{indicators_batch, indicators_schema};
+use crate::warehouse::schema::{checks_schema, indicators_batch, indicators_schema};
 use crate::warehouse::{Table, Warehouse};
 
 /// A DataFusion session over one warehouse.
@@ -45,6 +45,13 @@ impl Engine {
                 &warehouse.table_files(table),
             )?;
         }
+        let checks: Vec<std::path::PathBuf> = warehouse
+            .checks_file()
+            .map(|(p, _)| p)
+            .into_iter()
+            .collect();
+        all_files.extend(checks.clone());
+        register(&ctx, "checks", checks_schema(), &checks)?;
         let indicators = MemTable::try_new(indicators_schema(), vec![vec![indicators_batch()?]])?;
         ctx.register_table("indicators", Arc::new(indicators))?;
         Ok(Engine {
@@ -83,6 +90,7 @@ impl Engine {
     pub fn table_names(&self) -> Vec<String> {
         let mut names: Vec<String> = Table::ALL.iter().map(|t| t.name().to_string()).collect();
         names.push("indicators".into());
+        names.push("checks".into());
         names
     }
 }

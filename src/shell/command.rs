@@ -80,6 +80,12 @@ pub const COMMANDS: &[MetaCommand] = &[
         help: "run a saved query with parameters",
     },
     MetaCommand {
+        name: ".source",
+        aliases: &[],
+        args: "REPORT INDICATOR",
+        help: "print the line(s) a figure was read from, from the kept copy of its document",
+    },
+    MetaCommand {
         name: ".chart",
         aliases: &[],
         args: "",
@@ -134,6 +140,8 @@ pub enum Command {
     Queries,
     /// `.run NAME [name=value…]`
     Run(String, Vec<String>),
+    /// `.source REPORT INDICATOR`
+    Source(String, String),
     /// `.chart`
     Chart,
     /// `.bail on|off`
@@ -198,6 +206,14 @@ impl FromStr for Command {
             ".run" => match words.split_first() {
                 Some((name, params)) => Command::Run(name.clone(), params.to_vec()),
                 None => return Err(need("a saved query's NAME (.queries lists them)")),
+            },
+            ".source" => match words.as_slice() {
+                [report, indicator] => Command::Source(report.clone(), indicator.clone()),
+                _ => {
+                    return Err(need(
+                        "a REPORT (report_id, e.g. 济南市人民政府/2017/whole) and an INDICATOR",
+                    ))
+                }
             },
             ".chart" => Command::Chart,
             ".bail" => Command::Bail(on_off(arg.as_deref())?),

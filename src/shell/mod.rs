@@ -128,6 +128,8 @@ pub struct Session {
     pub once: Option<Destination>,
     /// The directory of saved queries.
     pub queries_dir: PathBuf,
+    /// The warehouse directory (for `.source`, which reads the kept documents).
+    pub data_dir: PathBuf,
     bom_written: bool,
     workbooks: HashMap<PathBuf, XlsxBook>,
     last: Option<(SchemaRef, Vec<RecordBatch>)>,
@@ -146,6 +148,7 @@ impl Session {
             output: Destination::Stdout,
             once: None,
             queries_dir: PathBuf::from("queries"),
+            data_dir: PathBuf::from("data"),
             bom_written: false,
             workbooks: HashMap::new(),
             last: None,

@@ -9,7 +9,7 @@
 //! meta-commands.
 
 use std::borrow::Cow;
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
@@ -378,6 +378,7 @@ pub async fn apply(session: &mut Session, cmd: Command) -> Result<(), ShellError
                 eprintln!("{file}: {failed} statement(s) failed");
             }
         }
+        Command::Source(report, indicator) => source(session, &report, &indicator).await?,
         Command::Chart => {
             let result = session.last_result().ok_or_else(|| {
                 ShellError::Command(".chart draws the last result, and there is none yet".into())
@@ -386,6 +387,49 @@ pub async fn apply(session: &mut Session, cmd: Command) -> Result<(), ShellError
             chart::draw(&result, &mut io::stdout().lock(), width).map_err(ShellError::Command)?;
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// `.source`: the printed lines behind a report's figures for one indicator.
+async fn source(session: &mut Session, report: &str, indicator: &str) -> Result<(), ShellError> {
+    let q = |s: &str| s.replace('\'', "''");
+    let sql = format!(
+        "SELECT DISTINCT f.source_file, f.source_line, r.sha256 FROM facts f JOIN reports r ON r.report_id = f.report_id \
+         WHERE f.report_id = '{}' AND f.indicator = '{}' AND NOT f.derived ORDER BY f.source_line",
+        q(report),
+        q(indicator)
+    );
+    let batches = session
+        .engine
+        .sql(&sql)
+        .await
+        .map_err(|e| ShellError::Command(format!(".source: {e}")))?;
+    let result = crate::output::ResultSet {
+        schema: crate::warehouse::schema::facts_schema(),
+        batches: &batches,
+    };
+    let rows = result.cells()?;
+    if rows.is_empty() {
+        return Err(ShellError::Command(format!(
+            "no printed figure {indicator} in report {report} (SELECT DISTINCT report_id FROM reports lists the reports)"
+        )));
+    }
+    let warehouse = crate::warehouse::Warehouse::open(&session.data_dir)
+        .map_err(|e| ShellError::Command(e.to_string()))?;
+    let mut out = io::stdout().lock();
+    for row in rows {
+        let (file, line, sha) = (
+            row[0].clone().unwrap_or_default(),
+            row[1]
+                .as_deref()
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(0u32),
+            row[2].clone().unwrap_or_default(),
+        );
+        for (l, text) in crate::check::cite(&warehouse, &sha, &[line]) {
+            writeln!(out, "{file}:{l}: {}", text.trim())?;
+        }
     }
     Ok(())
 }

@@ -119,6 +119,18 @@ pub struct Manifest {
     pub generation: u64,
     /// The live segments, oldest first.
     pub segments: Vec<Segment>,
+    /// The findings of the last `gongkai check`, and the generation they were computed on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Checks>,
+}
+
+/// Where the findings of `gongkai check` are.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Checks {
+    /// File name in the warehouse directory.
+    pub file: String,
+    /// The generation they describe (older than the manifest's: stale).
+    pub generation: u64,
 }
 
 impl Manifest {
@@ -128,6 +140,7 @@ impl Manifest {
             version: 1,
             generation: 0,
             segments: Vec::new(),
+            checks: None,
         }
     }
 }
@@ -201,6 +214,16 @@ impl Warehouse {
             .iter()
             .map(|s| segment_file(&self.dir, &s.id, table))
             .collect()
+    }
+
+    /// The findings file of the last `gongkai check`, if any, and whether it is stale.
+    pub fn checks_file(&self) -> Option<(PathBuf, bool)> {
+        self.manifest.checks.as_ref().map(|c| {
+            (
+                self.dir.join(&c.file),
+                c.generation != self.manifest.generation,
+            )
+        })
     }
 
     /// Where the kept copy of a document with this hash lives, if it was kept.
@@ -385,10 +408,39 @@ impl Writer {
         let manifest = Manifest {
             generation,
             segments,
+            checks: self.manifest.checks.clone(),
             ..Manifest::empty()
         };
         self.publish(manifest)?;
         Ok(changes)
+    }
+
+    /// Stores the findings of `gongkai check` for the current generation (atomically, like
+    /// any commit).
+    pub fn store_checks(
+        &mut self,
+        findings: &[crate::check::Finding],
+    ) -> Result<(), WarehouseError> {
+        let generation = self.manifest.generation;
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let file = format!("checks-{generation:08}-{nonce:09}.parquet");
+        let path = self.dir.join(&file);
+        let batch = schema::checks_batch(findings).map_err(|source| WarehouseError::Arrow {
+            path: path.clone(),
+            source,
+        })?;
+        write_parquet(&path, &batch)?;
+        let old = self.manifest.checks.clone();
+        let mut manifest = self.manifest.clone();
+        manifest.checks = Some(Checks { file, generation });
+        self.publish(manifest)?;
+        if let Some(old) = old {
+            let _ = fs::remove_file(self.dir.join(old.file));
+        }
+        Ok(())
     }
 
     /// report_id → (segment, sha256, source_file) over the live segments.

@@ -140,6 +140,42 @@ pub fn problems_schema() -> SchemaRef {
     ]))
 }
 
+/// `checks`: one row per data-quality finding (`gongkai check`).
+pub fn checks_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        utf8("report_id"),
+        utf8("rule"),
+        utf8("severity"),
+        utf8("indicators"),
+        Field::new("expected", DataType::Float64, true),
+        Field::new("actual", DataType::Float64, true),
+        utf8("source_file"),
+        utf8("source_lines"),
+        utf8("message"),
+    ]))
+}
+
+/// Findings as one record batch.
+pub fn checks_batch(findings: &[crate::check::Finding]) -> Result<RecordBatch, ArrowError> {
+    let s = |f: fn(&crate::check::Finding) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(findings.iter().map(f)))
+    };
+    RecordBatch::try_new(
+        checks_schema(),
+        vec![
+            s(|f| &f.report_id),
+            s(|f| f.rule),
+            s(|f| f.severity),
+            s(|f| &f.indicators),
+            Arc::new(Float64Array::from_iter(findings.iter().map(|f| f.expected))),
+            Arc::new(Float64Array::from_iter(findings.iter().map(|f| f.actual))),
+            s(|f| &f.source_file),
+            s(|f| &f.source_lines),
+            s(|f| &f.message),
+        ],
+    )
+}
+
 /// `indicators`: the catalog, as a table.
 pub fn indicators_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![

@@ -1,0 +1,485 @@
+//! Data-quality checks: which figures to trust before publishing a ranking.
+//!
+//! Every rule reads the warehouse as stored — figures as printed, never repaired — and a
+//! finding cites the source lines it rests on. Rules:
+//!
+//! - `arithmetic.part`, `.channel`, `.of_which`, `.same_as`: the catalog's relations
+//!   (parts sum to their parent; a parent is at most the sum of its channels; a 其中 is at
+//!   most its parent; a figure printed twice agrees); `arithmetic.matrix`: table 三's 总计
+//!   column and 一 + 二 = 三(七) + 四 per column;
+//! - `scope.own_exceeds_whole`: 本级 ≤ 全市; `scope.copied_section`: a 本级 section equal to
+//!   the 全市 one figure for figure although it counts county and township rows it cannot hold;
+//! - `continuity.carry_over`: 上年结转 of year N = 结转下年度 of year N−1;
+//! - `prose.table_mismatch`: a figure the report's own prose states for the same indicator;
+//! - `value.implausible`: negative or fractional counts.
+
+mod facts;
+mod prose;
+
+pub use prose::document_text;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::catalog::{catalog, Kind};
+use crate::warehouse::{Warehouse, WarehouseError};
+pub use facts::{load, StoredFact, StoredReport};
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The report it concerns.
+    pub report_id: String,
+    /// The rule, e.g. `arithmetic.part`.
+    pub rule: &'static str,
+    /// `error` (the figures cannot all be right) or `warning` (probably wrong).
+    pub severity: &'static str,
+    /// The indicators involved, comma-separated.
+    pub indicators: String,
+    /// What the rule expected.
+    pub expected: Option<f64>,
+    /// What the report printed.
+    pub actual: Option<f64>,
+    /// The source file.
+    pub source_file: String,
+    /// The source lines, comma-separated.
+    pub source_lines: String,
+    /// One sentence.
+    pub message: String,
+}
+
+type Key<'a> = (&'a str, &'a str);
+
+/// The printed lines a finding or a fact rests on, from the copy of the document kept in the
+/// warehouse: (line, text).
+pub fn cite(w: &Warehouse, sha256: &str, lines: &[u32]) -> Vec<(u32, String)> {
+    let Some(text) = document_text(w, sha256) else {
+        return Vec::new();
+    };
+    let all: Vec<&str> = text.lines().collect();
+    lines
+        .iter()
+        .filter_map(|&l| {
+            all.get((l as usize).wrapping_sub(1))
+                .map(|t| (l, t.trim_end().to_string()))
+        })
+        .collect()
+}
+
+fn lines_of(facts: &[&StoredFact]) -> String {
+    let mut l: Vec<i32> = facts.iter().map(|f| f.source_line).collect();
+    l.sort_unstable();
+    l.dedup();
+    l.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Runs every rule over the warehouse.
+pub fn run(warehouse: &Warehouse) -> Result<Vec<Finding>, WarehouseError> {
+    let (facts, reports) = load(warehouse)?;
+    let mut by_report: BTreeMap<&str, Vec<&StoredFact>> = BTreeMap::new();
+    for f in &facts {
+        by_report.entry(f.report_id.as_str()).or_default().push(f);
+    }
+    let mut out = Vec::new();
+    for (id, fs) in &by_report {
+        arithmetic(id, fs, &mut out);
+        implausible(id, fs, &mut out);
+    }
+    cross_scope(&reports, &by_report, &mut out);
+    continuity(&reports, &by_report, &mut out);
+    prose::check(warehouse, &reports, &by_report, &mut out);
+    out.sort_by(|a, b| {
+        (&a.report_id, a.rule, &a.indicators).cmp(&(&b.report_id, b.rule, &b.indicators))
+    });
+    Ok(out)
+}
+
+fn finding(
+    id: &str,
+    rule: &'static str,
+    severity: &'static str,
+    facts: &[&StoredFact],
+    expected: f64,
+    actual: f64,
+    message: String,
+) -> Finding {
+    Finding {
+        report_id: id.to_string(),
+        rule,
+        severity,
+        indicators: facts
+            .iter()
+            .map(|f| f.indicator.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        expected: Some(expected),
+        actual: Some(actual),
+        source_file: facts
+            .first()
+            .map(|f| f.source_file.clone())
+            .unwrap_or_default(),
+        source_lines: lines_of(facts),
+        message,
+    }
+}
+
+/// The catalog relations and the application-matrix identities, within one report.
+fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) {
+    let at: HashMap<Key, &StoredFact> = fs
+        .iter()
+        .map(|f| ((f.indicator.as_str(), f.breakdown.as_str()), *f))
+        .collect();
+    for parent in catalog().indicators() {
+        let kids: Vec<_> = catalog()
+            .indicators()
+            .iter()
+            .filter(|i| i.parent == parent.code)
+            .collect();
+        for relation in ["part", "channel"] {
+            let group: Vec<_> = kids.iter().filter(|i| i.relation == relation).collect();
+            if group.is_empty() {
+                continue;
+            }
+            for b in [
+                "total",
+                "natural_person",
+                "business",
+                "research",
+                "nonprofit",
+                "legal_services",
+                "other_org",
+            ] {
+                let Some(p) = at.get(&(parent.code, b)) else {
+                    continue;
+                };
+                if p.derived {
+                    continue; // the sum of its parts by construction
+                }
+                let expected_parts = group
+                    .iter()
+                    .filter(|i| i.templates.split(',').any(|t| t == p.template))
+                    .count();
+                let parts: Vec<&StoredFact> = group
+                    .iter()
+                    .filter_map(|i| at.get(&(i.code, b)).copied())
+                    .collect();
+                if parts.is_empty() || parts.len() < expected_parts {
+                    continue;
+                }
+                let sum: f64 = parts.iter().map(|f| f.value).sum();
+                let bad = match relation {
+                    "part" => (sum - p.value).abs() > 1e-9,
+                    _ => p.value > sum + 1e-9,
+                };
+                if bad {
+                    let mut involved = vec![*p];
+                    involved.extend(parts.iter().copied());
+                    let (rule, what) = if relation == "part" {
+                        ("arithmetic.part", "its parts sum to")
+                    } else {
+                        ("arithmetic.channel", "exceeds the sum of its channels")
+                    };
+                    out.push(finding(
+                        id,
+                        rule,
+                        "error",
+                        &involved,
+                        sum,
+                        p.value,
+                        format!(
+                            "{} ({b}) is printed as {} but {what} {sum}",
+                            parent.code, p.value
+                        ),
+                    ));
+                }
+            }
+        }
+        for kid in kids
+            .iter()
+            .filter(|i| i.relation == "of_which" || i.relation == "same_as")
+        {
+            let (Some(p), Some(k)) = (
+                at.get(&(parent.code, "total")),
+                at.get(&(kid.code, "total")),
+            ) else {
+                continue;
+            };
+            let (rule, bad, what) = if kid.relation == "of_which" {
+                (
+                    "arithmetic.of_which",
+                    k.value > p.value + 1e-9,
+                    "exceeds the figure it is part of",
+                )
+            } else {
+                (
+                    "arithmetic.same_as",
+                    (k.value - p.value).abs() > 1e-9,
+                    "disagrees with the same figure printed",
+                )
+            };
+            if bad {
+                out.push(finding(
+                    id,
+                    rule,
+                    "error",
+                    &[*p, *k],
+                    p.value,
+                    k.value,
+                    format!(
+                        "{} = {} {what} elsewhere in the table: {} = {}",
+                        kid.code, k.value, parent.code, p.value
+                    ),
+                ));
+            }
+        }
+    }
+    matrix(id, &at, out);
+}
+
+fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) {
+    const APPLICANTS: [&str; 6] = [
+        "natural_person",
+        "business",
+        "research",
+        "nonprofit",
+        "legal_services",
+        "other_org",
+    ];
+    for code in [
+        "application.new",
+        "application.carried_in",
+        "application.result.total",
+        "application.carried_out",
+    ] {
+        let Some(t) = at.get(&(code, "total")) else {
+            continue;
+        };
+        let cols: Vec<&StoredFact> = APPLICANTS
+            .iter()
+            .filter_map(|b| at.get(&(code, *b)).copied())
+            .collect();
+        if cols.len() == 6 {
+            let sum: f64 = cols.iter().map(|f| f.value).sum();
+            if (sum - t.value).abs() > 1e-9 {
+                out.push(finding(
+                    id,
+                    "arithmetic.matrix",
+                    "error",
+                    &[*t],
+                    sum,
+                    t.value,
+                    format!(
+                        "{code}: 总计 is {} but the applicant columns sum to {sum}",
+                        t.value
+                    ),
+                ));
+            }
+        }
+    }
+    for b in APPLICANTS.iter().chain(["total"].iter()) {
+        let get = |c: &str| at.get(&(c, *b)).copied();
+        if let (Some(n), Some(i), Some(t), Some(o)) = (
+            get("application.new"),
+            get("application.carried_in"),
+            get("application.result.total"),
+            get("application.carried_out"),
+        ) {
+            if (n.value + i.value - t.value - o.value).abs() > 1e-9 {
+                out.push(finding(
+                    id,
+                    "arithmetic.matrix",
+                    "error",
+                    &[n, i, t, o],
+                    n.value + i.value,
+                    t.value + o.value,
+                    format!(
+                        "column {b}: 一 + 二 = {} but 三(七) + 四 = {}",
+                        n.value + i.value,
+                        t.value + o.value
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn implausible(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) {
+    for f in fs {
+        let Some(i) = catalog().get(&f.indicator) else {
+            continue;
+        };
+        if i.kind == Kind::Count && (f.value < 0.0 || f.value.fract() != 0.0) {
+            out.push(finding(
+                id,
+                "value.implausible",
+                "error",
+                &[*f],
+                f.value.max(0.0).round(),
+                f.value,
+                format!(
+                    "{} = {}: a count is a whole number, never negative",
+                    f.indicator, f.value
+                ),
+            ));
+        }
+    }
+}
+
+/// 本级 ≤ 全市, and 本级 sections copied from 全市.
+fn cross_scope(
+    reports: &[StoredReport],
+    by_report: &BTreeMap<&str, Vec<&StoredFact>>,
+    out: &mut Vec<Finding>,
+) {
+    for own in reports.iter().filter(|r| r.scope == "own") {
+        let Some(whole) = reports
+            .iter()
+            .find(|r| r.scope == "whole" && r.body == own.body && r.year == own.year)
+        else {
+            continue;
+        };
+        let (Some(of), Some(wf)) = (
+            by_report.get(own.report_id.as_str()),
+            by_report.get(whole.report_id.as_str()),
+        ) else {
+            continue;
+        };
+        let w: HashMap<Key, &StoredFact> = wf
+            .iter()
+            .map(|f| ((f.indicator.as_str(), f.breakdown.as_str()), *f))
+            .collect();
+        let mut sections: BTreeMap<&str, (usize, usize, bool, Vec<&StoredFact>)> = BTreeMap::new();
+        for o in of {
+            let Some(x) = w.get(&(o.indicator.as_str(), o.breakdown.as_str())) else {
+                continue;
+            };
+            if o.value > x.value + 1e-9 {
+                out.push(finding(
+                    &own.report_id,
+                    "scope.own_exceeds_whole",
+                    "error",
+                    &[*o],
+                    x.value,
+                    o.value,
+                    format!(
+                        "{} = {} for 本级 but {} for the whole jurisdiction ({})",
+                        o.indicator, o.value, x.value, whole.report_id
+                    ),
+                ));
+            }
+            let section = o.indicator.split('.').next().unwrap_or("");
+            let e = sections.entry(section).or_default();
+            e.0 += 1;
+            if (o.value - x.value).abs() <= 1e-9 {
+                e.1 += 1;
+            }
+            // A row of county or township bodies cannot be counted by the city's own bodies.
+            if (o.indicator.ends_with(".county") || o.indicator.ends_with(".township"))
+                && o.value > 0.0
+            {
+                e.2 = true;
+            }
+            e.3.push(*o);
+        }
+        for (section, (n, equal, lower_levels, facts)) in sections {
+            if n >= 2 && n == equal && lower_levels {
+                out.push(Finding {
+                    report_id: own.report_id.clone(),
+                    rule: "scope.copied_section",
+                    severity: "warning",
+                    indicators: facts.iter().map(|f| f.indicator.as_str()).collect::<Vec<_>>().join(","),
+                    expected: None,
+                    actual: None,
+                    source_file: facts[0].source_file.clone(),
+                    source_lines: lines_of(&facts),
+                    message: format!(
+                        "section {section}: the 本级 table repeats the whole-jurisdiction figures one for one ({n} figures), although it counts county and township rows 本级 cannot hold: copied?"
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// 上年结转 of year N = 结转下年度 of year N−1, for the same body.
+fn continuity(
+    reports: &[StoredReport],
+    by_report: &BTreeMap<&str, Vec<&StoredFact>>,
+    out: &mut Vec<Finding>,
+) {
+    let get = |id: &str, code: &str| {
+        by_report.get(id).and_then(|fs| {
+            fs.iter()
+                .find(|f| f.indicator == code && f.breakdown == "total")
+                .copied()
+        })
+    };
+    for this in reports {
+        let Some(prev) = reports.iter().find(|r| {
+            r.body == this.body
+                && r.year == this.year - 1
+                && (r.scope == this.scope || r.scope == "unknown" || this.scope == "unknown")
+        }) else {
+            continue;
+        };
+        let (Some(cin), Some(cout)) = (
+            get(&this.report_id, "application.carried_in"),
+            get(&prev.report_id, "application.carried_out"),
+        ) else {
+            continue;
+        };
+        if (cin.value - cout.value).abs() > 1e-9 {
+            out.push(finding(
+                &this.report_id,
+                "continuity.carry_over",
+                "error",
+                &[cin],
+                cout.value,
+                cin.value,
+                format!(
+                    "上年结转 {} in {} but {} carried {} into the next year (line {} of {})",
+                    cin.value,
+                    this.year,
+                    prev.report_id,
+                    cout.value,
+                    cout.source_line,
+                    cout.source_file
+                ),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fact(indicator: &str, value: f64) -> StoredFact {
+        StoredFact {
+            report_id: "r".into(),
+            indicator: indicator.into(),
+            breakdown: "total".into(),
+            value,
+            derived: false,
+            template: "national-2021".into(),
+            source_file: "f.txt".into(),
+            source_line: 7,
+        }
+    }
+
+    #[test]
+    fn negative_and_fractional_counts_are_implausible_changes_are_not() {
+        let (neg, frac, change, amount) = (
+            fact("review.total", -1.0),
+            fact("review.upheld", 2.5),
+            fact("proactive.licensing.items_change", -3.0),
+            fact("proactive.fees.amount", 9116.36),
+        );
+        let mut out = Vec::new();
+        implausible("r", &[&neg, &frac, &change, &amount], &mut out);
+        let got: Vec<&str> = out.iter().map(|f| f.indicators.as_str()).collect();
+        assert_eq!(got, ["review.total", "review.upheld"]);
+        assert!(out
+            .iter()
+            .all(|f| f.rule == "value.implausible" && f.source_lines == "7"));
+    }
+}
