@@ -146,9 +146,16 @@ pub struct IngestArgs {
     /// Scope: whole, own or unknown (documents with one table only).
     #[arg(long, value_parser = |s: &str| s.parse::<Scope>())]
     pub scope: Option<Scope>,
-    /// Template: national-2014.
+    /// Template: national-2014, national-2019 or national-2021.
     #[arg(long, value_parser = |s: &str| s.parse::<Template>())]
     pub template: Option<Template>,
+    /// The division (GB/T 2260 code, e.g. 320813), when the jurisdiction's name does not
+    /// resolve by itself.
+    #[arg(long, value_name = "CODE")]
+    pub division: Option<String>,
+    /// The body's level: province, prefecture, county, township or department.
+    #[arg(long, value_parser = ["province", "prefecture", "county", "township", "department"])]
+    pub level: Option<String>,
 }
 
 /// Parses the arguments, runs, and returns the exit code.
@@ -189,6 +196,8 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
         year: args.year,
         scope: args.scope,
         template: args.template,
+        division: args.division.clone(),
+        level: args.level.clone(),
     };
     let inputs = match ingest::collect_inputs(&args.paths) {
         Ok(i) if i.is_empty() => {
@@ -220,7 +229,12 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
     let changes = if docs.is_empty() {
         Vec::new()
     } else {
-        let committed = Writer::open(data).and_then(|mut w| w.commit(&docs, args.rebuild));
+        let writer = if args.rebuild {
+            Writer::open_for_rebuild(data)
+        } else {
+            Writer::open(data)
+        };
+        let committed = writer.and_then(|mut w| w.commit(&docs, args.rebuild));
         match committed {
             Ok(c) => c,
             Err(e) => {

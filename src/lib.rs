@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod engine;
+pub mod gazetteer;
 pub mod ingest;
 pub mod model;
 pub mod output;

@@ -159,6 +159,19 @@ pub struct ReportMeta {
     pub template: Template,
     /// The document's title line, as printed.
     pub title: String,
+    /// Where the jurisdiction sits in the gazetteer, when it resolved.
+    pub place: Place,
+}
+
+/// A report's place in the gazetteer (all empty when the jurisdiction did not resolve).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Place {
+    /// The division's GB/T 2260 code, e.g. 320813.
+    pub division_code: Option<String>,
+    /// The province it belongs to, e.g. 江苏省.
+    pub province: Option<String>,
+    /// province | prefecture | county | township | department.
+    pub level: Option<String>,
 }
 
 impl ReportMeta {

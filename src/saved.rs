@@ -54,6 +54,10 @@ const BUNDLED: &[(&str, &str)] = &[
         "quality_overview.sql",
         include_str!("../queries/quality_overview.sql"),
     ),
+    (
+        "correction_by_province_level.sql",
+        include_str!("../queries/correction_by_province_level.sql"),
+    ),
 ];
 
 /// One saved query.

@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod formats;
 mod ingest;
+mod places;
 mod pty;
 mod templates;
 mod warehouse;

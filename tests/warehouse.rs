@@ -25,8 +25,8 @@ fn tables_and_columns_are_as_documented() {
         .map(|r| r[0].clone())
         .collect()
     };
-    assert_eq!(cols("facts").join(","), "report_id,jurisdiction,body,scope,year,template,indicator,breakdown,value,unit,derived,source_file,source_line");
-    assert_eq!(cols("reports").join(","), "report_id,jurisdiction,body,scope,year,template,title,source_file,sha256,ingested_at,figures,unmapped,problems");
+    assert_eq!(cols("facts").join(","), "report_id,jurisdiction,body,scope,year,template,indicator,breakdown,value,unit,derived,source_file,source_line,division_code,province,level");
+    assert_eq!(cols("reports").join(","), "report_id,jurisdiction,body,scope,year,template,title,source_file,sha256,ingested_at,figures,unmapped,problems,division_code,province,level");
     assert_eq!(
         cols("unmapped").join(","),
         "report_id,source_file,source_line,label,raw_value"

@@ -54,6 +54,10 @@ impl Engine {
         register(&ctx, "checks", checks_schema(), &checks)?;
         let indicators = MemTable::try_new(indicators_schema(), vec![vec![indicators_batch()?]])?;
         ctx.register_table("indicators", Arc::new(indicators))?;
+        ctx.register_table(
+            "divisions",
+            Arc::new(crate::gazetteer::DivisionsTable::default()),
+        )?;
         Ok(Engine {
             ctx,
             files: all_files,
@@ -91,6 +95,7 @@ impl Engine {
         let mut names: Vec<String> = Table::ALL.iter().map(|t| t.name().to_string()).collect();
         names.push("indicators".into());
         names.push("checks".into());
+        names.push("divisions".into());
         names
     }
 }

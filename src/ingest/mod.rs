@@ -44,6 +44,10 @@ pub struct Overrides {
     pub scope: Option<Scope>,
     /// `--template`
     pub template: Option<Template>,
+    /// `--division` (a GB/T 2260 code)
+    pub division: Option<String>,
+    /// `--level`
+    pub level: Option<String>,
 }
 
 /// Why a document yields no report.
@@ -206,6 +210,9 @@ pub fn read_document(
         Some(c) => parse_text(&c.text, &file, overrides)?,
         None => parse_text(&text, &file, overrides)?,
     };
+    for r in &mut reports {
+        place(r, &text, overrides);
+    }
     if let Some(c) = &converted {
         // Lines of the converted text back to lines of the source.
         let map = |l: &mut u32| {
@@ -424,6 +431,7 @@ pub fn parse_text(
                 scope,
                 template,
                 title: title.as_ref().map(|t| t.text.clone()).unwrap_or_default(),
+                place: crate::model::Place::default(),
             },
             figures: table.figures,
             unmapped: table.unmapped,
@@ -541,6 +549,7 @@ fn parse_national2019(
             scope,
             template,
             title: title.as_ref().map(|t| t.text.clone()).unwrap_or_default(),
+            place: crate::model::Place::default(),
         },
         figures: tables.figures,
         unmapped: Vec::new(),
@@ -548,4 +557,47 @@ fn parse_national2019(
         notes: tables.notes,
         lines: tables.lines,
     })
+}
+
+/// Resolves a report's jurisdiction in the gazetteer and sets its division, province and
+/// level; a name that does not resolve is kept as printed and said in a note, never guessed.
+fn place(report: &mut Report, text: &str, overrides: &Overrides) {
+    use crate::gazetteer::{gazetteer, level_of, Resolution};
+    let g = gazetteer();
+    let resolved = match &overrides.division {
+        Some(code) => g
+            .get(code)
+            .cloned()
+            .map(Resolution::Resolved)
+            .unwrap_or(Resolution::Unknown),
+        None => g.resolve(&report.meta.jurisdiction, text),
+    };
+    let division = match resolved {
+        Resolution::Resolved(d) => Some(d),
+        other => {
+            let why = match other {
+                Resolution::Ambiguous(codes) => format!(
+                    "names several divisions ({}); nothing in the document tells which",
+                    codes.join(", ")
+                ),
+                _ => "is not in the gazetteer (renamed or merged since?)".to_string(),
+            };
+            report.notes.push(Problem {
+                source_line: report.lines.0,
+                label: report.meta.jurisdiction.clone(),
+                raw_text: String::new(),
+                indicator: None,
+                message: format!("jurisdiction '{}' {why}: kept as printed, without a division code; pass --division CODE", report.meta.jurisdiction),
+            });
+            None
+        }
+    };
+    report.meta.place = crate::model::Place {
+        division_code: division.as_ref().map(|d| d.code.to_string()),
+        province: division.as_ref().map(|d| d.province.to_string()),
+        level: overrides
+            .level
+            .clone()
+            .or_else(|| level_of(&report.meta.body, division.as_ref()).map(str::to_string)),
+    };
 }

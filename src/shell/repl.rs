@@ -141,6 +141,27 @@ impl ShellHelper {
                     .collect(),
             );
         }
+        let (pstart, pword) = match word.strip_prefix('%') {
+            Some(w) => (start + 1, w),
+            None => (start, word),
+        };
+        if in_quote && !pword.is_ascii() && pword.chars().count() >= 2 {
+            // A place name: the divisions whose name starts with it (the gazetteer is parsed
+            // on this first use).
+            let places: Vec<String> = crate::gazetteer::gazetteer()
+                .divisions()
+                .iter()
+                .filter(|d| d.level != "township" && d.name.starts_with(pword))
+                .map(|d| d.name.to_string())
+                .take(20)
+                .collect();
+            if !places.is_empty() {
+                let mut places = places;
+                places.sort();
+                places.dedup();
+                return (pstart, places);
+            }
+        }
         if in_quote {
             let codes: Vec<String> = catalog()
                 .indicators()
@@ -474,6 +495,14 @@ mod tests {
         let line = "SELECT * FROM facts WHERE indicator = '被依法纠错";
         let (_, v) = h.candidates(line, line.len());
         assert!(v.contains(&"review.corrected".to_string()), "{v:?}");
+    }
+
+    #[test]
+    fn division_names_inside_quotes() {
+        let h = helper();
+        let line = "SELECT * FROM reports WHERE jurisdiction LIKE '%洪泽";
+        let (_, v) = h.candidates(line, line.len());
+        assert_eq!(v, vec!["洪泽区".to_string()]);
     }
 
     #[test]

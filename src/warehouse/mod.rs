@@ -40,6 +40,8 @@ pub use schema::Table;
 
 const MANIFEST: &str = "manifest.json";
 const FORMAT: &str = "gongkai-warehouse";
+/// Layout version: 2 added the place columns (division_code, province, level).
+const VERSION: u32 = 2;
 
 /// What can go wrong with a warehouse; every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +139,7 @@ impl Manifest {
     fn empty() -> Self {
         Manifest {
             format: FORMAT.into(),
-            version: 1,
+            version: VERSION,
             generation: 0,
             segments: Vec::new(),
             checks: None,
@@ -249,11 +251,11 @@ fn read_manifest(path: &Path) -> Result<Manifest, WarehouseError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    if m.format != FORMAT || m.version != 1 {
+    if m.format != FORMAT || m.version != VERSION {
         return Err(WarehouseError::Manifest {
             path: path.to_path_buf(),
             message: format!(
-                "format '{}' version {} (expected {FORMAT} 1)",
+                "format '{}' version {} (expected {FORMAT} {VERSION}); rebuild it: gongkai ingest --rebuild --data DIR REPORTS…",
                 m.format, m.version
             ),
         });
@@ -271,6 +273,16 @@ pub struct Writer {
 impl Writer {
     /// Opens (creating if needed) a warehouse for writing; refuses if another process writes.
     pub fn open(dir: &Path) -> Result<Self, WarehouseError> {
+        Self::open_with(dir, false)
+    }
+
+    /// Opens a warehouse to be rebuilt from scratch: a manifest of an older layout (or an
+    /// unreadable one) is no obstacle, since the rebuild replaces everything it names.
+    pub fn open_for_rebuild(dir: &Path) -> Result<Self, WarehouseError> {
+        Self::open_with(dir, true)
+    }
+
+    fn open_with(dir: &Path, rebuild: bool) -> Result<Self, WarehouseError> {
         fs::create_dir_all(dir).map_err(io(dir))?;
         let lock_path = dir.join(".lock");
         let lock = File::options()
@@ -292,10 +304,10 @@ impl Writer {
             }
         }
         let path = dir.join(MANIFEST);
-        let manifest = if path.exists() {
-            read_manifest(&path)?
-        } else {
-            Manifest::empty()
+        let manifest = match (path.exists(), rebuild) {
+            (false, _) => Manifest::empty(),
+            (true, false) => read_manifest(&path)?,
+            (true, true) => read_manifest(&path).unwrap_or_else(|_| Manifest::empty()),
         };
         Ok(Writer {
             dir: dir.to_path_buf(),
@@ -607,6 +619,19 @@ impl Writer {
             .iter()
             .map(|s| s.id.as_str())
             .collect();
+        let live_checks = self.manifest.checks.as_ref().map(|c| c.file.as_str());
+        if let Ok(entries) = fs::read_dir(&self.dir) {
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with("checks-")
+                    && name.ends_with(".parquet")
+                    && Some(name.as_ref()) != live_checks
+                {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
         let Ok(entries) = fs::read_dir(self.dir.join("segments")) else {
             return;
         };

@@ -82,6 +82,15 @@ fn report_columns() -> Vec<Field> {
     ]
 }
 
+/// Where the report sits in the gazetteer (NULL when its jurisdiction did not resolve).
+fn place_columns() -> [Field; 3] {
+    [
+        utf8_null("division_code"),
+        utf8_null("province"),
+        utf8_null("level"),
+    ]
+}
+
 /// `facts`: one row per figure.
 pub fn facts_schema() -> SchemaRef {
     let mut f = report_columns();
@@ -94,6 +103,7 @@ pub fn facts_schema() -> SchemaRef {
         utf8("source_file"),
         int32("source_line"),
     ]);
+    f.extend(place_columns());
     Arc::new(Schema::new(f))
 }
 
@@ -113,6 +123,7 @@ pub fn reports_schema() -> SchemaRef {
         Field::new("unmapped", DataType::Int64, false),
         Field::new("problems", DataType::Int64, false),
     ]);
+    f.extend(place_columns());
     Arc::new(Schema::new(f))
 }
 
@@ -233,6 +244,9 @@ struct ReportCols {
     scope: Vec<&'static str>,
     year: Vec<i32>,
     template: Vec<&'static str>,
+    division_code: Vec<Option<String>>,
+    province: Vec<Option<String>>,
+    level: Vec<Option<String>>,
 }
 
 impl ReportCols {
@@ -243,16 +257,28 @@ impl ReportCols {
         self.scope.push(r.meta.scope.as_str());
         self.year.push(r.meta.year);
         self.template.push(r.meta.template.as_str());
+        self.division_code.push(r.meta.place.division_code.clone());
+        self.province.push(r.meta.place.province.clone());
+        self.level.push(r.meta.place.level.clone());
     }
 
-    fn arrays(self) -> Vec<ArrayRef> {
+    /// The place columns, appended last.
+    fn place_arrays(&mut self) -> [ArrayRef; 3] {
+        [
+            Arc::new(StringArray::from(std::mem::take(&mut self.division_code))),
+            Arc::new(StringArray::from(std::mem::take(&mut self.province))),
+            Arc::new(StringArray::from(std::mem::take(&mut self.level))),
+        ]
+    }
+
+    fn arrays(&mut self) -> Vec<ArrayRef> {
         vec![
-            Arc::new(StringArray::from(self.report_id)),
-            Arc::new(StringArray::from(self.jurisdiction)),
-            Arc::new(StringArray::from(self.body)),
-            Arc::new(StringArray::from(self.scope)),
-            Arc::new(Int32Array::from(self.year)),
-            Arc::new(StringArray::from(self.template)),
+            Arc::new(StringArray::from(std::mem::take(&mut self.report_id))),
+            Arc::new(StringArray::from(std::mem::take(&mut self.jurisdiction))),
+            Arc::new(StringArray::from(std::mem::take(&mut self.body))),
+            Arc::new(StringArray::from(std::mem::take(&mut self.scope))),
+            Arc::new(Int32Array::from(std::mem::take(&mut self.year))),
+            Arc::new(StringArray::from(std::mem::take(&mut self.template))),
         ]
     }
 }
@@ -302,6 +328,7 @@ fn facts_batch(docs: &[&Document]) -> Result<RecordBatch, ArrowError> {
         Arc::new(StringArray::from(file)),
         Arc::new(Int32Array::from(line)),
     ]);
+    cols.extend(rc.place_arrays());
     RecordBatch::try_new(facts_schema(), cols)
 }
 
@@ -331,6 +358,7 @@ fn reports_batch(docs: &[&Document], ingested_at: i64) -> Result<RecordBatch, Ar
         Arc::new(Int64Array::from(unm)),
         Arc::new(Int64Array::from(prob)),
     ]);
+    cols.extend(rc.place_arrays());
     RecordBatch::try_new(reports_schema(), cols)
 }
 
