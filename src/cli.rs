@@ -71,6 +71,11 @@ pub struct Cli {
     )]
     pub queries: PathBuf,
 
+    /// At most this much memory for a query (e.g. 512M, 2G): sorts and aggregations spill to
+    /// disk beyond it; what cannot spill fails cleanly.
+    #[arg(long, global = true, env = "GONGKAI_MEMORY_LIMIT", value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
+
     /// Colour on stderr and in the REPL: auto (only on a terminal), always or never.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
@@ -82,6 +87,24 @@ pub struct Cli {
     /// Subcommand.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `512M`, `2G`, `100000` (bytes).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t.strip_suffix('B').unwrap_or(&t);
+    let (num, mult) = match t.chars().last() {
+        Some('K') => (&t[..t.len() - 1], 1usize << 10),
+        Some('M') => (&t[..t.len() - 1], 1 << 20),
+        Some('G') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| *n > 0.0)
+        .map(|n| (n * mult as f64) as usize)
+        .ok_or_else(|| format!("'{s}' is not a size (e.g. 512M, 2G)"))
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -107,6 +130,10 @@ pub enum Command {
 pub struct CheckArgs {
     /// Only print the findings of these reports (report_id, or a part of it such as 2017).
     pub reports: Vec<String>,
+    /// Verify the warehouse's files instead (Parquet readable and of the expected schema, row
+    /// counts, document hashes); exit 1 on any problem.
+    #[arg(long)]
+    pub warehouse: bool,
     /// Exit 1 when there are findings of this severity or worse: error, warning or never.
     #[arg(long, default_value = "never", value_parser = ["error", "warning", "never"])]
     pub fail_on: String,
@@ -302,6 +329,29 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
 }
 
 fn run_check(data: &PathBuf, args: &CheckArgs) -> ExitCode {
+    if args.warehouse {
+        let w = match Warehouse::open(data) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let problems = w.verify();
+        for p in &problems {
+            eprintln!("error: {p}");
+        }
+        if problems.is_empty() {
+            eprintln!(
+                "{}: sound (generation {}, {} segments)",
+                data.display(),
+                w.manifest().generation,
+                w.manifest().segments.len()
+            );
+            return ExitCode::SUCCESS;
+        }
+        return ExitCode::from(1);
+    }
     let result = Warehouse::open(data).and_then(|w| {
         let findings = crate::check::run(&w)?;
         let (_, reports) = crate::check::load(&w)?;
@@ -426,7 +476,7 @@ async fn run_sql(cli: &Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let engine = match Engine::open(&warehouse) {
+    let engine = match Engine::open_with_limit(&warehouse, cli.memory_limit) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: opening {}: {e}", cli.data.display());

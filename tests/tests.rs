@@ -11,5 +11,6 @@ mod formats;
 mod ingest;
 mod places;
 mod pty;
+mod robustness;
 mod templates;
 mod warehouse;

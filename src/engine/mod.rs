@@ -30,11 +30,30 @@ pub struct Engine {
 impl Engine {
     /// Opens a session with every warehouse table registered.
     pub fn open(warehouse: &Warehouse) -> Result<Self, DataFusionError> {
+        Self::open_with_limit(warehouse, None)
+    }
+
+    /// Opens a session whose queries may use at most `memory_limit` bytes: sorts and
+    /// aggregations spill to disk beyond it, and what cannot spill fails with a clear error
+    /// instead of the process being killed.
+    pub fn open_with_limit(
+        warehouse: &Warehouse,
+        memory_limit: Option<usize>,
+    ) -> Result<Self, DataFusionError> {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .with_default_catalog_and_schema("gongkai", "public");
+        let ctx = match memory_limit {
+            Some(bytes) => {
+                let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+                    .with_memory_limit(bytes, 1.0)
+                    .build_arc()?;
+                SessionContext::new_with_config_rt(config, runtime)
+            }
+            None => SessionContext::new_with_config(config),
+        };
         // URL tables: `SELECT * FROM 'export.parquet'` reads a file directly.
-        let ctx = SessionContext::new_with_config(config).enable_url_table();
+        let ctx = ctx.enable_url_table();
         let mut all_files = Vec::new();
         for table in Table::ALL {
             all_files.extend(warehouse.table_files(table));

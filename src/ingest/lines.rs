@@ -107,6 +107,24 @@ pub fn classify(line: &str) -> TableLine {
 /// `label \t unit \t value`: positions are meaningful, empty cells included.
 fn split_tabs(line: &str) -> Cells {
     let mut cells: Vec<&str> = line.split('\t').map(str::trim).collect();
+    // More cells than label, unit, value: anchor on the unit, so that the label (and the
+    // section it opens) stays readable and the surplus shows in the value cell.
+    if cells.len() > 3 {
+        if let Some(u) = (1..cells.len() - 1).find(|&i| is_unit(cells[i])) {
+            let rest: Vec<&str> = cells[u + 1..]
+                .iter()
+                .copied()
+                .filter(|c| !c.is_empty())
+                .collect();
+            if rest.len() > 1 {
+                return Cells {
+                    label: cells[..u].join(" ").trim().to_string(),
+                    unit: Some(cells[u].to_string()),
+                    value: Some(rest.join(" ")),
+                };
+            }
+        }
+    }
     if cells.len() >= 3 {
         let value = cells.pop().unwrap_or_default();
         let unit = cells.pop().unwrap_or_default();

@@ -405,6 +405,7 @@ pub fn parse_text(
         let first_line = region.start as u32 + 1;
         let table =
             national2014::read_table(&lines[region.start..region.end], first_line, region.closed);
+        let cell_problems = table.problems.len();
         let mut problems = table.problems;
         if !table.missing.is_empty() {
             problems.push(Problem {
@@ -422,6 +423,16 @@ pub fn parse_text(
         }
         if table.figures.is_empty() && table.unmapped.is_empty() {
             continue;
+        }
+        if table.figures.is_empty() && cell_problems == 0 {
+            return Err(IngestError::Unsupported {
+                file: file.into(),
+                line: caption_line,
+                message: format!(
+                    "unknown template: none of the {} rows of this table is a row of the national 统计表 (national-2014); pass --template if it is one",
+                    table.unmapped.len()
+                ),
+            });
         }
         let report = Report {
             meta: ReportMeta {

@@ -313,6 +313,21 @@ pub fn read_table(lines: &[&str], first_line: u32, closed: bool) -> TableContent
         if let Some(i) = ROWS.iter().position(|r| std::ptr::eq(r, spec)) {
             last_spec_index = last_spec_index.max(i);
         }
+        // A unit cell that is no unit: the row has a cell too many (or its cells shifted).
+        if let Some(u) = row
+            .unit
+            .as_deref()
+            .filter(|u| !super::lines::UNITS.contains(&super::label::fold_width(u).trim()))
+        {
+            out.problems.push(Problem {
+                source_line: row.line,
+                label: row.label.trim().to_string(),
+                raw_text: format!("{u} {raw_value}"),
+                indicator: spec.code,
+                message: format!("the row has a cell too many or its cells are shifted (unit column reads '{u}'); left out"),
+            });
+            continue;
+        }
         let Some(code) = spec.code else {
             if !raw_value.trim().is_empty() {
                 out.unmapped.push(UnmappedRow {

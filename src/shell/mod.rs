@@ -185,6 +185,9 @@ impl Session {
         let engine = &self.engine;
         let sql_error = |source: DataFusionError| {
             let mut detail = String::new();
+            if matches!(source.find_root(), DataFusionError::ResourcesExhausted(_)) {
+                detail.push_str("\n  the query needs more memory than --memory-limit allows: raise it, or narrow the query");
+            }
             if source.to_string().contains("Parquet error") {
                 for f in engine.unreadable_files() {
                     detail.push_str(&format!("\n  unreadable warehouse file: {f}"));
