@@ -422,6 +422,19 @@ fn fuzz_parsers_do_not_panic_on_mutated_documents() {
     }
 }
 
+/// Mutated PDF bytes through the PDF path (poppler): a clear error or a report, never a panic.
+#[test]
+fn mutated_pdfs_give_an_error_or_a_report() {
+    let dir = workdir();
+    let seed = std::fs::read(fixture("reports/hongze-2023.pdf")).expect("pdf");
+    let mut rng = Lcg(11);
+    for i in 0..8 {
+        let path = dir.path().join(format!("m{i}.pdf"));
+        std::fs::write(&path, mutate(&mut rng, &seed)).expect("write");
+        let _ = ingest::read_document(&path, &Overrides::default(), false);
+    }
+}
+
 #[test]
 #[ignore = "long fuzz campaign: GONGKAI_FUZZ_ITERS=N cargo test fuzz_campaign -- --ignored"]
 fn fuzz_campaign() {
@@ -434,26 +447,43 @@ fn fuzz_campaign() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1));
+    let pdf = std::fs::read(fixture("reports/huaian-2024.pdf")).expect("pdf");
+    let tmp = workdir();
     let started = std::time::Instant::now();
+    let mut pdfs = 0;
     for i in 0..iters {
         let seed = &seeds[i % seeds.len()];
-        let input = if i % 10 == 9 {
+        // One input in a hundred is a mutated PDF, through poppler.
+        let is_pdf = i % 100 == 50;
+        let input = if is_pdf {
+            mutate(&mut rng, &pdf)
+        } else if i % 10 == 9 {
             (0..rng.below(4000)).map(|_| rng.next() as u8).collect()
         } else {
             mutate(&mut rng, seed)
         };
         let (tx, rx) = std::sync::mpsc::channel();
         let job = input.clone();
+        let pdf_path = tmp.path().join(format!("{i}.pdf"));
+        if is_pdf {
+            pdfs += 1;
+        }
         std::thread::spawn(move || {
-            exercise(&job);
+            if is_pdf {
+                let _ = std::fs::write(&pdf_path, &job);
+                let _ = ingest::read_document(&pdf_path, &Overrides::default(), false);
+                let _ = std::fs::remove_file(&pdf_path);
+            } else {
+                exercise(&job);
+            }
             let _ = tx.send(());
         });
-        match rx.recv_timeout(Duration::from_secs(10)) {
+        match rx.recv_timeout(Duration::from_secs(90)) {
             Ok(()) => {}
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 let path = std::env::temp_dir().join(format!("gongkai-hang-{i}.bin"));
                 let _ = std::fs::write(&path, &input);
-                panic!("input {i} took over 10 s (saved to {})", path.display());
+                panic!("input {i} took over 90 s (saved to {})", path.display());
             }
             Err(_) => {
                 let path = std::env::temp_dir().join(format!("gongkai-crash-{i}.bin"));
@@ -463,7 +493,7 @@ fn fuzz_campaign() {
         }
     }
     eprintln!(
-        "fuzz campaign: {iters} inputs in {:.1} s, no panic, no hang",
+        "fuzz campaign: {iters} inputs ({pdfs} of them PDFs) in {:.1} s, no panic, no hang",
         started.elapsed().as_secs_f64()
     );
 }

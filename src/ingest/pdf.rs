@@ -8,23 +8,58 @@
 //! it). A PDF without a text layer (a scan) yields no text, and says so.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long pdftotext may take on one PDF (the reports take well under a second).
+const TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// Extracts the text of a PDF, laid out as on the page.
 pub fn to_text(path: &Path) -> Result<String, String> {
-    let out = Command::new("pdftotext")
+    let mut child = Command::new("pdftotext")
         .args(["-layout", "-enc", "UTF-8"])
         .arg(path)
         .arg("-")
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| {
             format!("reading a PDF needs poppler's pdftotext (Debian: apt-get install poppler-utils): {e}")
         })?;
-    if !out.status.success() {
-        let why = String::from_utf8_lossy(&out.stderr);
+    // A hostile PDF must not hang the ingest: give pdftotext a deadline.
+    let mut stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(out) = stdout.as_mut() {
+            let _ = std::io::Read::read_to_end(out, &mut buf);
+        }
+        buf
+    });
+    let deadline = Instant::now() + TIME_LIMIT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "pdftotext did not finish within {} s: the PDF is left out",
+                    TIME_LIMIT.as_secs()
+                ));
+            }
+            Err(e) => return Err(format!("pdftotext: {e}")),
+        }
+    };
+    let bytes = reader.join().unwrap_or_default();
+    if !status.success() {
+        let mut why = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut err, &mut why);
+        }
         return Err(format!("pdftotext could not read this PDF: {}", why.trim()));
     }
-    let text = String::from_utf8(out.stdout)
+    let text = String::from_utf8(bytes)
         .map_err(|_| "pdftotext returned text that is not UTF-8".to_string())?;
     if text.chars().filter(|c| !c.is_whitespace()).count() < 20 {
         return Err(
