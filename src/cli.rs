@@ -289,7 +289,7 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
                 None => format!("skipped {id}"),
             };
             eprintln!("{}: {what}", d.source_file);
-            let (checked, failed) = ingest::identities::check(r);
+            let (checked, failed) = crate::check::report_identities(r);
             let derived = r.figures.iter().filter(|f| f.derived).count();
             let ambiguous = r
                 .problems

@@ -122,8 +122,35 @@ fn finding(
     }
 }
 
-/// The catalog relations and the application-matrix identities, within one report.
-fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) {
+/// The arithmetic identities of one report as read, before it is stored: how many could be
+/// checked, and a sentence for each that fails (ingest's diagnostics; the figures are stored
+/// as printed whatever they say).
+pub fn report_identities(report: &crate::model::Report) -> (usize, Vec<String>) {
+    let id = report.report_id();
+    let facts: Vec<StoredFact> = report
+        .figures
+        .iter()
+        .map(|f| StoredFact {
+            report_id: id.clone(),
+            indicator: f.indicator.to_string(),
+            breakdown: f.breakdown.as_str().to_string(),
+            value: f.value,
+            derived: f.derived,
+            template: f.template.as_str().to_string(),
+            source_file: String::new(),
+            source_line: f.source_line as i32,
+        })
+        .collect();
+    let refs: Vec<&StoredFact> = facts.iter().collect();
+    let mut out = Vec::new();
+    let checked = arithmetic(&id, &refs, &mut out);
+    (checked, out.into_iter().map(|f| f.message).collect())
+}
+
+/// The catalog relations and the application-matrix identities, within one report; returns
+/// how many identities could be checked.
+fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) -> usize {
+    let mut checked = 0;
     let at: HashMap<Key, &StoredFact> = fs
         .iter()
         .map(|f| ((f.indicator.as_str(), f.breakdown.as_str()), *f))
@@ -165,6 +192,7 @@ fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) {
                 if parts.is_empty() || parts.len() < expected_parts {
                     continue;
                 }
+                checked += 1;
                 let sum: f64 = parts.iter().map(|f| f.value).sum();
                 let bad = match relation {
                     "part" => (sum - p.value).abs() > 1e-9,
@@ -203,6 +231,7 @@ fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) {
             ) else {
                 continue;
             };
+            checked += 1;
             let (rule, bad, what) = if kid.relation == "of_which" {
                 (
                     "arithmetic.of_which",
@@ -232,10 +261,11 @@ fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) {
             }
         }
     }
-    matrix(id, &at, out);
+    checked + matrix(id, &at, out)
 }
 
-fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) {
+fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) -> usize {
+    let mut checked = 0;
     const APPLICANTS: [&str; 6] = [
         "natural_person",
         "business",
@@ -258,6 +288,7 @@ fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) {
             .filter_map(|b| at.get(&(code, *b)).copied())
             .collect();
         if cols.len() == 6 {
+            checked += 1;
             let sum: f64 = cols.iter().map(|f| f.value).sum();
             if (sum - t.value).abs() > 1e-9 {
                 out.push(finding(
@@ -283,6 +314,7 @@ fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) {
             get("application.result.total"),
             get("application.carried_out"),
         ) {
+            checked += 1;
             if (n.value + i.value - t.value - o.value).abs() > 1e-9 {
                 out.push(finding(
                     id,
@@ -300,6 +332,7 @@ fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) {
             }
         }
     }
+    checked
 }
 
 fn implausible(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) {

@@ -10,7 +10,6 @@
 //! [`Problem`]: crate::model::Problem
 //! [`UnmappedRow`]: crate::model::UnmappedRow
 
-pub mod identities;
 pub mod label;
 pub mod lines;
 pub mod markup;
