@@ -123,6 +123,29 @@ pub enum Command {
     Queries,
     /// Run a saved query: gongkai run ranking --param year=2017
     Run(RunArgs),
+    /// Write a synthetic corpus with its ground truth (for benchmarks and scale tests).
+    #[command(hide = true)]
+    Synth(SynthArgs),
+}
+
+/// `gongkai synth` (a developer tool).
+#[derive(Args, Debug)]
+pub struct SynthArgs {
+    /// Directory to write the documents and truth.tsv into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Number of report documents.
+    #[arg(long, default_value_t = 1000)]
+    pub reports: usize,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// First year.
+    #[arg(long, default_value_t = 2015)]
+    pub from: i32,
+    /// Last year.
+    #[arg(long, default_value_t = 2024)]
+    pub to: i32,
 }
 
 /// `gongkai check`.
@@ -161,6 +184,13 @@ pub struct IngestArgs {
     /// Start the warehouse afresh with just these documents (one atomic commit).
     #[arg(long)]
     pub rebuild: bool,
+    /// Commit every N documents instead of once for the whole run (large corpora: bounded
+    /// memory; each commit is still atomic).
+    #[arg(long, value_name = "N")]
+    pub batch: Option<usize>,
+    /// Print only problems and a summary, not a line per report.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Jurisdiction, when the document's is wrong or missing (e.g. 济南市).
     #[arg(long)]
     pub jurisdiction: Option<String>,
@@ -205,6 +235,24 @@ async fn run(cli: Cli) -> ExitCode {
     match &cli.command {
         Some(Command::Ingest(args)) => run_ingest(&cli.data, args),
         Some(Command::Check(args)) => run_check(&cli.data, args),
+        Some(Command::Synth(args)) => {
+            let started = std::time::Instant::now();
+            match crate::synth::generate(&args.out, args.reports, args.seed, args.from, args.to) {
+                Ok(figures) => {
+                    eprintln!(
+                        "{} reports, {figures} figures (truth.tsv) in {} ({:.1} s)",
+                        args.reports,
+                        args.out.display(),
+                        started.elapsed().as_secs_f64()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {}: {e}", args.out.display());
+                    ExitCode::from(1)
+                }
+            }
+        }
         Some(Command::Queries) => {
             print!(
                 "{}",
@@ -240,41 +288,119 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let started = std::time::Instant::now();
     let mut failures: Vec<String> = Vec::new();
-    let mut docs = Vec::new();
-    for path in &inputs {
-        match ingest::read_document(path, &overrides, args.strict) {
-            Ok(d) => docs.push(d),
-            Err(e) => failures.push(e.to_string()),
+    let mut rebuild_pending = args.rebuild;
+    let (mut n_docs, mut n_reports, mut n_figures) = (0usize, 0usize, 0usize);
+    for chunk in inputs.chunks(args.batch.unwrap_or(usize::MAX).max(1)) {
+        let (docs, failed) = read_parallel(chunk, &overrides, args.strict);
+        failures.extend(failed);
+        if docs.is_empty() {
+            continue;
         }
-    }
-    if args.rebuild && docs.is_empty() {
-        failures
-            .push("--rebuild: no document could be read; the warehouse is left as it was".into());
-        return finish_ingest(&failures, &[]);
-    }
-    let changes = if docs.is_empty() {
-        Vec::new()
-    } else {
-        let writer = if args.rebuild {
+        let writer = if rebuild_pending {
             Writer::open_for_rebuild(data)
         } else {
             Writer::open(data)
         };
-        let committed = writer.and_then(|mut w| w.commit(&docs, args.rebuild));
-        match committed {
+        let changes = match writer.and_then(|mut w| w.commit(&docs, rebuild_pending)) {
             Ok(c) => c,
             Err(e) => {
-                failures.push(format!("{e} (nothing was written)"));
-                return finish_ingest(&failures, &[]);
+                failures.push(format!("{e} (this commit was not written)"));
+                return finish_ingest(&failures);
             }
+        };
+        rebuild_pending = false;
+        n_docs += docs.len();
+        n_reports += docs.iter().map(|d| d.reports.len()).sum::<usize>();
+        n_figures += docs
+            .iter()
+            .flat_map(|d| &d.reports)
+            .map(|r| r.figures.len())
+            .sum::<usize>();
+        describe(&docs, &changes, args.quiet, &mut failures);
+    }
+    if rebuild_pending {
+        failures
+            .push("--rebuild: no document could be read; the warehouse is left as it was".into());
+    }
+    if args.quiet || args.batch.is_some() {
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "{n_docs} documents, {n_reports} reports, {n_figures} figures in {secs:.2} s ({:.0} reports/s)",
+            n_reports as f64 / secs.max(1e-9)
+        );
+    }
+    finish_ingest(&failures)
+}
+
+/// Reads documents on every core (parsing is the CPU-bound part of an ingest), keeping their
+/// order.
+fn read_parallel(
+    paths: &[PathBuf],
+    overrides: &Overrides,
+    strict: bool,
+) -> (Vec<ingest::Document>, Vec<String>) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(paths.len().max(1));
+    let per = paths.len().div_ceil(threads).max(1);
+    let results: Vec<Result<ingest::Document, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(per)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|p| {
+                            ingest::read_document(p, overrides, strict).map_err(|e| e.to_string())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err("a parser thread failed".to_string())])
+            })
+            .collect()
+    });
+    let mut docs = Vec::new();
+    let mut failures = Vec::new();
+    for r in results {
+        match r {
+            Ok(d) => docs.push(d),
+            Err(e) => failures.push(e),
         }
-    };
+    }
+    (docs, failures)
+}
+
+/// Prints what a commit did, document by document, with each report's diagnostics.
+fn describe(
+    docs: &[ingest::Document],
+    changes: &[Change],
+    quiet: bool,
+    failures: &mut Vec<String>,
+) {
     let mut change = changes.iter();
-    for d in &docs {
+    for d in docs {
         for r in &d.reports {
+            for p in &r.problems {
+                failures.push(format!(
+                    "{}:{}: {}",
+                    d.source_file,
+                    p.source_line,
+                    problem_text(p)
+                ));
+            }
+            let c = change.next();
+            if quiet {
+                continue;
+            }
             let id = r.report_id();
-            let what = match change.next().filter(|c| change_id(c) == id) {
+            let what = match c.filter(|c| change_id(c) == id) {
                 Some(Change::Added { figures, .. }) => format!("added {id} ({figures} figures)"),
                 Some(Change::Replaced {
                     figures,
@@ -315,17 +441,8 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
                     d.source_file, u.source_line, u.label
                 );
             }
-            for p in &r.problems {
-                failures.push(format!(
-                    "{}:{}: {}",
-                    d.source_file,
-                    p.source_line,
-                    problem_text(p)
-                ));
-            }
         }
     }
-    finish_ingest(&failures, &docs)
 }
 
 fn run_check(data: &PathBuf, args: &CheckArgs) -> ExitCode {
@@ -431,8 +548,7 @@ fn change_id(c: &Change) -> &str {
     }
 }
 
-fn finish_ingest(failures: &[String], docs: &[ingest::Document]) -> ExitCode {
-    let _ = docs;
+fn finish_ingest(failures: &[String]) -> ExitCode {
     if failures.is_empty() {
         return ExitCode::SUCCESS;
     }

@@ -23,4 +23,5 @@ pub mod model;
 pub mod output;
 pub mod saved;
 pub mod shell;
+pub mod synth;
 pub mod warehouse;

@@ -12,5 +12,6 @@ mod ingest;
 mod places;
 mod pty;
 mod robustness;
+mod synth;
 mod templates;
 mod warehouse;

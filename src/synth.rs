@@ -1,0 +1,485 @@
+//! A synthetic corpus for benchmarks and scale tests: report documents in the shapes the
+//! ingester reads, for bodies of the real gazetteer, with consistent arithmetic, realistic
+//! magnitudes — and the ground truth, so a benchmark also checks that every figure came
+//! through exact.
+//!
+//! Years before 2019 get the national-2014 统计表 as tab-separated text with a 全市 and a
+//! 本级 table; 2019 onward get the 2021 template as space-aligned text. Values are drawn from
+//! a seeded generator, so a corpus is reproducible from its arguments.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::gazetteer::gazetteer;
+
+/// A small deterministic generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    /// A count of about `scale`, sometimes zero.
+    fn count(&mut self, scale: u64) -> u64 {
+        if self.next() % 5 == 0 {
+            0
+        } else {
+            self.next() % (scale.max(1) * 2)
+        }
+    }
+}
+
+/// One figure of the ground truth.
+pub struct Truth {
+    /// `body/year/scope`
+    pub report_id: String,
+    /// Catalog code.
+    pub indicator: &'static str,
+    /// Breakdown.
+    pub breakdown: &'static str,
+    /// Value.
+    pub value: u64,
+}
+
+const APPLICANTS: [&str; 7] = [
+    "natural_person",
+    "business",
+    "research",
+    "nonprofit",
+    "legal_services",
+    "other_org",
+    "total",
+];
+
+/// The 2021 table 三 rows: code, printed label.
+const MATRIX: [(&str, &str); 25] = [
+    ("application.new", "一、本年新收政府信息公开申请数量"),
+    ("application.carried_in", "二、上年结转政府信息公开申请数量"),
+    ("application.result.disclosed", "（一）予以公开"),
+    (
+        "application.result.partially_disclosed",
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+    ),
+    ("application.result.refused.state_secret", "1.属于国家秘密"),
+    (
+        "application.result.refused.prohibited_by_law",
+        "2.其他法律行政法规禁止公开",
+    ),
+    (
+        "application.result.refused.security_stability",
+        "3.危及“三安全一稳定”",
+    ),
+    (
+        "application.result.refused.third_party",
+        "4.保护第三方合法权益",
+    ),
+    (
+        "application.result.refused.internal_affairs",
+        "5.属于三类内部事务信息",
+    ),
+    (
+        "application.result.refused.process_info",
+        "6.属于四类过程性信息",
+    ),
+    (
+        "application.result.refused.enforcement_files",
+        "7.属于行政执法案卷",
+    ),
+    (
+        "application.result.refused.query_matters",
+        "8.属于行政查询事项",
+    ),
+    (
+        "application.result.unable.not_held",
+        "1.本机关不掌握相关政府信息",
+    ),
+    (
+        "application.result.unable.needs_creation",
+        "2.没有现成信息需要另行制作",
+    ),
+    (
+        "application.result.unable.still_unclear",
+        "3.补正后申请内容仍不明确",
+    ),
+    (
+        "application.result.not_processed.petition",
+        "1.信访举报投诉类申请",
+    ),
+    ("application.result.not_processed.repeated", "2.重复申请"),
+    (
+        "application.result.not_processed.publications",
+        "3.要求提供公开出版物",
+    ),
+    (
+        "application.result.not_processed.mass_repeated",
+        "4.无正当理由大量反复申请",
+    ),
+    (
+        "application.result.not_processed.confirmation",
+        "5.要求行政机关确认或重新出具已获取信息",
+    ),
+    (
+        "application.result.other.no_correction",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+    ),
+    (
+        "application.result.other.fee_unpaid",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+    ),
+    ("application.result.other.other", "3.其他"),
+    ("application.result.total", "（七）总计"),
+    ("application.carried_out", "四、结转下年度继续办理"),
+];
+
+/// Writes `reports` documents (and `truth.tsv`) into `out`; returns the number of figures.
+pub fn generate(
+    out: &Path,
+    reports: usize,
+    seed: u64,
+    first_year: i32,
+    last_year: i32,
+) -> std::io::Result<usize> {
+    std::fs::create_dir_all(out)?;
+    let places: Vec<_> = gazetteer()
+        .divisions()
+        .iter()
+        .filter(|d| {
+            matches!(d.level, "province" | "prefecture" | "county")
+                && d.name != "市辖区"
+                && d.name != "县"
+        })
+        .collect();
+    let mut rng = Rng(seed.wrapping_add(1));
+    let mut truth = std::io::BufWriter::new(std::fs::File::create(out.join("truth.tsv"))?);
+    writeln!(truth, "report_id\tindicator\tbreakdown\tvalue")?;
+    let years = (last_year - first_year + 1).max(1) as usize;
+    let mut figures = 0;
+    let mut last_place: Option<&str> = None;
+    let mut carried = [0u64; 6];
+    for n in 0..reports {
+        // Each place reports once a year: consecutive documents walk the years.
+        let place = places[(n / years) % places.len()];
+        let year = first_year + (n % years) as i32;
+        let body = format!("{}人民政府", place.full_name);
+        let scale = match place.level {
+            "province" => 2000,
+            "prefecture" => 500,
+            _ => 60,
+        };
+        let (text, facts) = if year < 2019 {
+            national2014(&body, year, scale, &mut rng)
+        } else {
+            let continues = year > 2019 && last_place == Some(place.code);
+            national2021(&body, year, scale, &mut rng, &mut carried, continues)
+        };
+        last_place = Some(place.code);
+        std::fs::write(out.join(format!("{n:07}.txt")), text)?;
+        for t in &facts {
+            writeln!(
+                truth,
+                "{}\t{}\t{}\t{}",
+                t.report_id, t.indicator, t.breakdown, t.value
+            )?;
+        }
+        figures += facts.len();
+    }
+    truth.flush()?;
+    Ok(figures)
+}
+
+/// A 2014–2018 report: the 统计表 for 全市 and 本级.
+fn national2014(body: &str, year: i32, scale: u64, rng: &mut Rng) -> (String, Vec<Truth>) {
+    let jurisdiction = body.trim_end_matches("人民政府");
+    let mut text =
+        format!("{body} {year} 年政府信息公开工作年度报告\n\n本报告根据《条例》编制。\n\n");
+    let mut truth = Vec::new();
+    // The whole jurisdiction's leaf figures; 本级 is a share of each (never more).
+    let leaves: Vec<u64> = (0..17)
+        .map(|i| rng.count(if i < 5 { scale * 40 } else { scale / 2 + 1 }))
+        .collect();
+    let share = 30 + rng.next() % 50;
+    for (scope, caption) in [
+        ("whole", jurisdiction.to_string()),
+        ("own", format!("{jurisdiction}本级")),
+    ] {
+        let id = format!("{body}/{year}/{scope}");
+        let leaf: Vec<u64> = leaves
+            .iter()
+            .map(|v| if scope == "own" { v * share / 100 } else { *v })
+            .collect();
+        let _ = write!(
+            text,
+            "{year}年度政府信息公开工作情况统计表\n({caption})\n统计指标\t单位\t统计数\n"
+        );
+        let mut row =
+            |label: &str, unit: &str, code: Option<&'static str>, v: u64, text: &mut String| {
+                match code {
+                    Some(c) => {
+                        let _ = writeln!(text, "{label}\t{unit}\t{v}");
+                        truth.push(Truth {
+                            report_id: id.clone(),
+                            indicator: c,
+                            breakdown: "total",
+                            value: v,
+                        });
+                    }
+                    None => {
+                        let _ = writeln!(text, "{label}\t\t");
+                    }
+                }
+            };
+        let ch = leaf[0..5].to_vec();
+        row("一、主动公开情况", "", None, 0, &mut text);
+        let total_pub = ch.iter().sum::<u64>() / 2 + ch.iter().max().copied().unwrap_or(0);
+        row(
+            "（一）主动公开政府信息数",
+            "条",
+            Some("proactive.total"),
+            total_pub.min(ch.iter().sum()),
+            &mut text,
+        );
+        let nd = leaf[5];
+        row(
+            "其中：主动公开规范性文件数",
+            "条",
+            Some("proactive.normative_docs.published"),
+            nd.min(total_pub),
+            &mut text,
+        );
+        row(
+            "制发规范性文件总数",
+            "件",
+            Some("proactive.normative_docs.issued"),
+            nd,
+            &mut text,
+        );
+        row(
+            "（二）通过不同渠道和方式公开政府信息的情况",
+            "",
+            None,
+            0,
+            &mut text,
+        );
+        for ((label, code), v) in [
+            ("1.政府公报公开政府信息数", "proactive.gazette"),
+            ("2.政府网站公开政府信息数", "proactive.website"),
+            ("3.政务微博公开政府信息数", "proactive.weibo"),
+            ("4.政务微信公开政府信息数", "proactive.wechat"),
+            ("5.其他方式公开政府信息数", "proactive.other_channels"),
+        ]
+        .into_iter()
+        .zip(ch)
+        {
+            row(label, "条", Some(code), v, &mut text);
+        }
+        row("三、依申请公开情况", "", None, 0, &mut text);
+        let ways = leaf[6..11].to_vec();
+        row(
+            "（一）收到申请数",
+            "件",
+            Some("application.received"),
+            ways.iter().sum(),
+            &mut text,
+        );
+        for ((label, code), v) in [
+            ("1.当面申请数", "application.received.in_person"),
+            ("2.传真申请数", "application.received.fax"),
+            ("3.网络申请数", "application.received.online"),
+            ("4.信函申请数", "application.received.mail"),
+            ("5.其他形式", "application.received.other"),
+        ]
+        .into_iter()
+        .zip(ways)
+        {
+            row(label, "件", Some(code), v, &mut text);
+        }
+        let review = leaf[11..14].to_vec();
+        row(
+            "四、行政复议数量",
+            "件",
+            Some("review.total"),
+            review.iter().sum(),
+            &mut text,
+        );
+        for ((label, code), v) in [
+            ("（一）维持具体行政行为数", "review.upheld"),
+            ("（二）被依法纠错数", "review.corrected"),
+            ("（三）其他情形数", "review.other"),
+        ]
+        .into_iter()
+        .zip(review)
+        {
+            row(label, "件", Some(code), v, &mut text);
+        }
+        let lit = leaf[14..17].to_vec();
+        row(
+            "五、行政诉讼数量",
+            "件",
+            Some("litigation.total"),
+            lit.iter().sum(),
+            &mut text,
+        );
+        for ((label, code), v) in [
+            (
+                "（一）维持具体行政行为或者驳回原告诉讼请求数",
+                "litigation.upheld",
+            ),
+            ("（二）被依法纠错数", "litigation.corrected"),
+            ("（三）其他情形数", "litigation.other"),
+        ]
+        .into_iter()
+        .zip(lit)
+        {
+            row(label, "件", Some(code), v, &mut text);
+        }
+        text.push_str("(注: 各子栏目数总数要等于总栏目数量)\n\n");
+    }
+    (text, truth)
+}
+
+/// A report in the 2021 template, space-aligned as `pdftotext -layout` prints it.
+fn national2021(
+    body: &str,
+    year: i32,
+    scale: u64,
+    rng: &mut Rng,
+    carried: &mut [u64; 6],
+    continues: bool,
+) -> (String, Vec<Truth>) {
+    let id = format!("{body}/{year}/whole");
+    let mut truth = Vec::new();
+    let mut t = |code: &'static str, b: &'static str, v: u64| {
+        truth.push(Truth {
+            report_id: id.clone(),
+            indicator: code,
+            breakdown: b,
+            value: v,
+        })
+    };
+    // Table 三: leaf rows per applicant column, totals computed.
+    let mut rows: Vec<[u64; 7]> = vec![[0; 7]; MATRIX.len()];
+    for row in rows.iter_mut().take(23).skip(2) {
+        for (c, cell) in row.iter_mut().enumerate().take(6) {
+            let weight = [8, 2, 1, 1, 1, 1][c];
+            *cell = rng.count(scale * weight / 20);
+        }
+    }
+    let mut total = [0u64; 7];
+    for row in rows.iter().take(23).skip(2) {
+        for c in 0..6 {
+            total[c] += row[c];
+        }
+    }
+    rows[23] = total;
+    // 上年结转 is last year's 结转下年度 for the same body (the continuity check holds).
+    let carried_in: Vec<u64> = match continues {
+        true => carried.to_vec(),
+        false => (0..6)
+            .map(|c| rng.count(total[c] / 10 + 1).min(total[c]))
+            .collect(),
+    };
+    let mut carried_out: Vec<u64> = (0..6).map(|c| rng.count(total[c] / 10 + 1)).collect();
+    for c in 0..6 {
+        if carried_in[c] > total[c] + carried_out[c] {
+            carried_out[c] = carried_in[c] - total[c];
+        }
+    }
+    for c in 0..6 {
+        carried[c] = carried_out[c];
+    }
+    for c in 0..6 {
+        rows[1][c] = carried_in[c];
+        rows[24][c] = carried_out[c];
+        rows[0][c] = total[c] + carried_out[c] - carried_in[c];
+    }
+    for row in rows.iter_mut() {
+        row[6] = row[..6].iter().sum();
+    }
+    let mut text = format!(
+        "          {body}\n      {year} 年政府信息公开工作年度报告\n\n   一、总体情况\n   {year} 年，全市共受理政府信息公开申请 {} 件。\n\n     二、主动公开政府信息情况\n",
+        rows[0][6]
+    );
+    let rules = [rng.count(3), rng.count(2), rng.count(20)];
+    let docs = [
+        rng.count(scale / 5),
+        rng.count(scale / 10),
+        rng.count(scale),
+    ];
+    let _ = write!(text, "              第二十条第（一）项\n       信息内容   本年制发件数    本年废止件数    现行有效件数\n规章               {}          {}       {}\n行政规范性文件          {}          {}       {}\n", rules[0], rules[1], rules[2], docs[0], docs[1], docs[2]);
+    for (code, v) in [
+        "proactive.rules.issued",
+        "proactive.rules.repealed",
+        "proactive.rules.in_force",
+    ]
+    .iter()
+    .zip(rules)
+    {
+        t(code, "total", v);
+    }
+    for (code, v) in [
+        "proactive.normative_docs.issued",
+        "proactive.normative_docs.repealed",
+        "proactive.normative_docs.in_force",
+    ]
+    .iter()
+    .zip(docs)
+    {
+        t(code, "total", v);
+    }
+    let (lic, pen, coe) = (
+        rng.count(scale * 100),
+        rng.count(scale * 500),
+        rng.count(scale * 20),
+    );
+    let _ = write!(text, "              第二十条第（五）项\n       信息内容            本年处理决定数量\n行政许可                      {lic}\n              第二十条第（六）项\n                    信息内容                      本年处理决定数量\n行政处罚                                                   {pen}\n行政强制                                                   {coe}\n");
+    t("proactive.licensing.decisions", "total", lic);
+    t("proactive.penalty.decisions", "total", pen);
+    t("proactive.coercion.decisions", "total", coe);
+    let fees = rng.count(scale * 10);
+    let _ = write!(text, "                                       第二十条第（八）项\n                    信息内容                   本年收费金额（单位：万元）\n行政事业性收费                                            {fees}\n\n");
+    t("proactive.fees.amount", "total", fees);
+    text.push_str("                  三、收到和处理政府信息公开申请情况\n                                             自然人    商业企业 科研机构 社会公益组织 法律服务机构 其他    总计\n");
+    for ((code, label), row) in MATRIX.iter().zip(&rows) {
+        let cells: Vec<String> = row.iter().map(|v| format!("{v:>6}")).collect();
+        let _ = writeln!(text, "{label}    {}", cells.join(" "));
+        for (b, v) in APPLICANTS.iter().zip(row) {
+            t(code, b, *v);
+        }
+    }
+    let mut review = [0u64; 15];
+    for g in 0..3 {
+        for k in 0..4 {
+            review[g * 5 + k] = rng.count(scale / 10);
+        }
+        review[g * 5 + 4] = review[g * 5..g * 5 + 4].iter().sum();
+    }
+    let codes = [
+        "review.upheld",
+        "review.corrected",
+        "review.other",
+        "review.pending",
+        "review.total",
+        "litigation.direct.upheld",
+        "litigation.direct.corrected",
+        "litigation.direct.other",
+        "litigation.direct.pending",
+        "litigation.direct.total",
+        "litigation.after_review.upheld",
+        "litigation.after_review.corrected",
+        "litigation.after_review.other",
+        "litigation.after_review.pending",
+        "litigation.after_review.total",
+    ];
+    for (code, v) in codes.iter().zip(review) {
+        t(code, "total", v);
+    }
+    let cells: Vec<String> = review.iter().map(u64::to_string).collect();
+    let _ = write!(text, "\n     四、政府信息公开行政复议、行政诉讼情况\n          行政复议                              行政诉讼\n结果维持 结果纠正 其他结果 尚未审结 总计\n\n{}\n\n     五、存在的主要问题及改进情况\n     无。\n", cells.join("    "));
+    (text, truth)
+}
