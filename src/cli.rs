@@ -119,6 +119,9 @@ pub enum Command {
     /// Check the warehouse's figures: arithmetic, 本级 against 全市, year to year, prose against
     /// table. Findings go to the `checks` table too.
     Check(CheckArgs),
+    /// Merge the segments of many ingests into one per year, facts clustered by indicator
+    /// (faster queries at scale; one atomic commit).
+    Compact,
     /// List the saved queries with their descriptions and parameters.
     Queries,
     /// Run a saved query: gongkai run ranking --param year=2017
@@ -235,6 +238,29 @@ async fn run(cli: Cli) -> ExitCode {
     match &cli.command {
         Some(Command::Ingest(args)) => run_ingest(&cli.data, args),
         Some(Command::Check(args)) => run_check(&cli.data, args),
+        Some(Command::Compact) => {
+            let started = std::time::Instant::now();
+            let result = match Writer::open(&cli.data) {
+                Ok(mut w) => crate::warehouse::compact::compact(&mut w, cli.memory_limit).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(c) => {
+                    eprintln!(
+                        "{} segments -> {} (one per year), {} facts, in {:.1} s",
+                        c.before,
+                        c.after,
+                        c.facts,
+                        started.elapsed().as_secs_f64()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Some(Command::Synth(args)) => {
             let started = std::time::Instant::now();
             match crate::synth::generate(&args.out, args.reports, args.seed, args.from, args.to) {

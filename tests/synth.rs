@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use datafusion::arrow::array::Array;
+
 use crate::util::*;
 
 #[test]
@@ -55,4 +57,105 @@ fn a_synthetic_corpus_ingests_exactly_its_ground_truth() {
     // Three commits of at most 50 documents, and the checks find nothing to flag.
     let r = gongkai(dir.path(), &["check", "--data", "wh", "--fail-on", "error"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+/// (facts, sum of values, sum of source lines, segments) of the warehouse in `dir/wh`.
+fn fingerprint(dir: &std::path::Path) -> (String, usize) {
+    let rows = query_csv(
+        dir,
+        "wh",
+        "SELECT count(*) AS n, sum(value) AS v, sum(source_line) AS l, count(DISTINCT report_id) AS r FROM facts",
+    );
+    let m = gongkai::warehouse::Warehouse::open(&dir.join("wh")).expect("opens");
+    (rows[0].join(","), m.manifest().segments.len())
+}
+
+#[test]
+fn compaction_keeps_every_figure_and_survives_a_kill_at_any_moment() {
+    use std::process::{Command, Stdio};
+    let dir = workdir();
+    assert_eq!(
+        gongkai(
+            dir.path(),
+            &[
+                "synth",
+                "--out",
+                "corpus",
+                "--reports",
+                "80",
+                "--from",
+                "2017",
+                "--to",
+                "2022"
+            ]
+        )
+        .code,
+        0
+    );
+    let ingest = || {
+        gongkai(
+            dir.path(),
+            &[
+                "ingest",
+                "--rebuild",
+                "--data",
+                "wh",
+                "--batch",
+                "10",
+                "--quiet",
+                "corpus",
+            ],
+        )
+    };
+    assert_eq!(ingest().code, 0);
+    let (facts, segments) = fingerprint(dir.path());
+    assert_eq!(segments, 8);
+    let r = gongkai(dir.path(), &["compact", "--data", "wh"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("8 segments -> 6 (one per year)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fingerprint(dir.path()), (facts.clone(), 6));
+    // Facts are clustered by indicator within each year's file.
+    let w = gongkai::warehouse::Warehouse::open(&dir.path().join("wh")).expect("opens");
+    for file in w.table_files(gongkai::warehouse::Table::Facts) {
+        let mut indicators: Vec<String> = Vec::new();
+        for b in gongkai::warehouse::read_parquet(&file).expect("reads") {
+            let col = b.column_by_name("indicator").expect("indicator");
+            let a = col
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::StringArray>()
+                .expect("strings");
+            indicators.extend((0..a.len()).map(|i| a.value(i).to_string()));
+        }
+        assert!(
+            indicators.windows(2).all(|w| w[0] <= w[1]),
+            "{} is not clustered",
+            file.display()
+        );
+    }
+    for delay in [0u64, 5, 20, 40, 80, 120, 200, 400] {
+        assert_eq!(ingest().code, 0);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+            .args(["compact", "--data", "wh"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(
+            gongkai(dir.path(), &["check", "--warehouse", "--data", "wh"]).code,
+            0,
+            "kill at {delay} ms"
+        );
+        let (f, s) = fingerprint(dir.path());
+        assert_eq!(f, facts, "kill at {delay} ms");
+        assert!(s == 8 || s == 6, "kill at {delay} ms left {s} segments");
+    }
 }

@@ -18,6 +18,7 @@
 //! commit and are removed by the next writer. Replacing a report (same body, year and scope)
 //! rewrites the segments that held it without its rows.
 
+pub mod compact;
 pub mod schema;
 
 use std::collections::{BTreeMap, HashSet};
@@ -83,6 +84,14 @@ pub enum WarehouseError {
     Locked {
         /// The lock file.
         path: PathBuf,
+    },
+    /// Compaction could not read or sort the warehouse.
+    #[error("{}: compaction failed (the warehouse is as it was): {message}", path.display())]
+    Compact {
+        /// The warehouse.
+        path: PathBuf,
+        /// What failed.
+        message: String,
     },
     /// There is no warehouse where one was asked for.
     #[error("{}: no warehouse here (no {MANIFEST}); create one with `gongkai ingest --data {} REPORT…`", path.display(), path.display())]
@@ -585,7 +594,10 @@ impl Writer {
         fs::rename(&tmp, &path).map_err(io(&path))
     }
 
-    fn new_segment_dir(&self, generation: u64) -> Result<(String, PathBuf), WarehouseError> {
+    pub(crate) fn new_segment_dir(
+        &self,
+        generation: u64,
+    ) -> Result<(String, PathBuf), WarehouseError> {
         let nonce = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
@@ -675,6 +687,31 @@ impl Writer {
         }))
     }
 
+    /// The next generation number.
+    pub(crate) fn next_generation(&self) -> u64 {
+        self.manifest.generation + 1
+    }
+
+    /// The warehouse directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Makes `segments` the whole content of the warehouse in one atomic step (compaction).
+    pub(crate) fn replace_all(
+        &mut self,
+        segments: Vec<Segment>,
+        generation: u64,
+    ) -> Result<(), WarehouseError> {
+        let manifest = Manifest {
+            generation,
+            segments,
+            checks: self.manifest.checks.clone(),
+            ..Manifest::empty()
+        };
+        self.publish(manifest)
+    }
+
     /// Makes `manifest` the current generation (atomic rename), then removes what it no
     /// longer names.
     fn publish(&mut self, manifest: Manifest) -> Result<(), WarehouseError> {
@@ -729,15 +766,21 @@ impl Writer {
     }
 }
 
-/// Writes one batch as a Parquet file: zstd, page-level statistics, and a bloom filter on
-/// `report_id` so that "all figures of one report" stays cheap in large files.
-fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), WarehouseError> {
-    let props = WriterProperties::builder()
+/// The Parquet settings of every warehouse file: zstd, page-level statistics (pruning by
+/// indicator and year), and a bloom filter on `report_id` so that "all figures of one report"
+/// stays cheap in large files.
+pub(crate) fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_column_bloom_filter_enabled("report_id".into(), true)
         .set_max_row_group_row_count(Some(1 << 20))
-        .build();
+        .build()
+}
+
+/// Writes one batch as a Parquet file with [`writer_properties`].
+fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), WarehouseError> {
+    let props = writer_properties();
     let file = File::create(path).map_err(io(path))?;
     let perr = |source| WarehouseError::Parquet {
         path: path.to_path_buf(),

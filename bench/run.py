@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""gongkai's benchmark, side by side with DuckDB on the same Parquet files.
+
+    python3 bench/run.py --facts 1000000 10000000 50000000     # default: 1M and 10M
+
+For each size it generates a synthetic corpus (`gongkai synth`, with ground truth), ingests it
+(text shapes; reports/s and MB/s), checks that every printed figure came through exact, then
+times every saved query in gongkai (cold: a whole process per run; warm: repeated inside one
+process) and in DuckDB (the `duckdb` Python package, in-process, same thread count), median of
+5 warm runs after one discarded, and reports the ratio gongkai/DuckDB. Peak memory of each
+gongkai process is read from /usr/bin/time. Results are printed as a markdown table for
+BENCHMARKS.md. Needs: a release build (cargo build --release), python3 with duckdb.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/gongkai-target"))
+GONGKAI = os.path.join(TARGET, "release", "gongkai")
+THREADS = 2
+RUNS = 5
+FACTS_PER_REPORT = 233  # a 2021-template report: 200 printed + 33 derived
+
+
+def sh(args, **kw):
+    return subprocess.run(args, check=True, capture_output=True, text=True, **kw)
+
+
+def saved_queries():
+    out = []
+    for f in sorted(os.listdir(os.path.join(ROOT, "queries"))):
+        if not f.endswith(".sql"):
+            continue
+        text = open(os.path.join(ROOT, "queries", f), encoding="utf-8").read()
+        name = re.search(r"-- name: (\S+)", text).group(1)
+        if name in ("quality_overview", "data_problems"):
+            continue  # they read checks/problems, empty here
+        params = dict(re.findall(r"-- param: (\w+) = (\S*)", text))
+        for k, v in params.items():
+            text = text.replace("${" + k + "}", v)
+        out.append((name, text))
+    return out
+
+
+def build(facts, work):
+    reports = max(1, facts // FACTS_PER_REPORT)
+    corpus = os.path.join(work, f"corpus-{facts}")
+    wh = os.path.join(work, f"wh-{facts}")
+    if not os.path.exists(os.path.join(wh, "manifest.json")):
+        shutil.rmtree(corpus, ignore_errors=True)
+        sh([GONGKAI, "synth", "--out", corpus, "--reports", str(reports), "--from", "2019", "--to", "2024"])
+        size = sum(os.path.getsize(os.path.join(corpus, f)) for f in os.listdir(corpus) if f.endswith(".txt"))
+        t = time.perf_counter()
+        r = sh(["/usr/bin/time", "-v", GONGKAI, "ingest", "--quiet", "--batch", "20000", "--data", wh, corpus])
+        secs = time.perf_counter() - t
+        peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) // 1024
+        print(f"| ingest {reports} reports ({size / 1e6:.0f} MB of text) | {secs:.1f} s | {reports / secs:.0f} reports/s, {size / 1e6 / secs:.1f} MB/s | peak {peak} MiB |")
+        t = time.perf_counter()
+        sh([GONGKAI, "compact", "--data", wh])
+        print(f"| compact | {time.perf_counter() - t:.1f} s | | |")
+        verify(wh, corpus)
+        shutil.rmtree(corpus)
+    return wh
+
+
+def verify(wh, corpus):
+    """Every printed figure of the ground truth, exact (sums compared in DuckDB)."""
+    import duckdb
+    con = duckdb.connect()
+    files = parquet_files(wh, "facts")
+    got = con.execute(f"SELECT count(*), sum(value) FROM read_parquet({files}) WHERE NOT derived").fetchone()
+    want = con.execute(f"SELECT count(*), sum(value) FROM read_csv('{corpus}/truth.tsv', delim='\t', header=true)").fetchone()
+    assert got[0] == want[0] and abs(got[1] - want[1]) < 1e-6, (got, want)
+    print(f"| exact | {got[0]} printed figures = ground truth | | |")
+
+
+def parquet_files(wh, table):
+    import json
+    m = json.load(open(os.path.join(wh, "manifest.json")))
+    return [os.path.join(wh, "segments", s["id"], f"{table}.parquet") for s in m["segments"]]
+
+
+def time_gongkai(wh, sql):
+    # Cold: a whole process per run.
+    cold = []
+    peak = 0
+    for _ in range(RUNS):
+        t = time.perf_counter()
+        r = sh(["/usr/bin/time", "-v", GONGKAI, "--data", wh, "--format", "csv", "-c", sql])
+        cold.append(time.perf_counter() - t)
+        peak = max(peak, int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) // 1024)
+    # Warm: the same statement repeated in one process, timed by the engine.
+    script = ";\n".join([sql.rstrip().rstrip(";")] * (RUNS + 1)) + ";"
+    r = sh([GONGKAI, "--data", wh, "--format", "csv", "--timer", "on", "-c", script])
+    warm = [float(x) for x in re.findall(r"in ([0-9.]+) s", r.stderr)][1:]
+    return statistics.median(cold), statistics.median(warm), peak
+
+
+def time_duckdb(wh, sql):
+    import duckdb
+    con = duckdb.connect()
+    con.execute(f"SET threads = {THREADS}")
+    for t in ("facts", "reports"):
+        con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet({parquet_files(wh, t)})")
+    con.execute(f"CREATE VIEW indicators AS SELECT * FROM read_parquet('{wh}/indicators.parquet')")
+    times = []
+    for i in range(RUNS + 1):
+        t = time.perf_counter()
+        con.execute(sql).fetchall()
+        if i:
+            times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--facts", type=int, nargs="*", default=[1_000_000, 10_000_000])
+    ap.add_argument("--work", default=os.path.join(TARGET, "bench"))
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores; gongkai {GONGKAI}; duckdb threads={THREADS}; median of {RUNS}\n")
+    for facts in a.facts:
+        print(f"\n### {facts:,} facts\n\n| step | time | rate | memory |\n|---|---|---|---|")
+        wh = build(facts, a.work)
+        sh([GONGKAI, "--data", wh, "-c", f"COPY (SELECT * FROM indicators) TO '{wh}/indicators.parquet' STORED AS PARQUET"])
+        print("\n| query | gongkai cold (process) | gongkai warm | DuckDB warm | ratio warm | peak MiB |\n|---|---|---|---|---|---|")
+        for name, sql in saved_queries():
+            cold, warm, peak = time_gongkai(wh, sql)
+            duck = time_duckdb(wh, sql)
+            print(f"| {name} | {cold:.3f} | {warm:.3f} | {duck:.3f} | {warm / duck:.2f} | {peak} |")
+            sys.stdout.flush()
+    # Start-up: the whole process answering a one-line query on the bundled warehouse.
+    runs = []
+    for _ in range(20):
+        t = time.perf_counter()
+        sh([GONGKAI, "--data", os.path.join(ROOT, "data"), "-c", "SELECT count(*) FROM facts"])
+        runs.append(time.perf_counter() - t)
+    print(f"\nstart-up to first result (bundled warehouse, whole process): median {statistics.median(runs) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
