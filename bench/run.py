@@ -97,7 +97,7 @@ def time_gongkai(wh, sql):
         peak = max(peak, int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) // 1024)
     # Warm: the same statement repeated in one process, timed by the engine.
     script = ";\n".join([sql.rstrip().rstrip(";")] * (RUNS + 1)) + ";"
-    r = sh([GONGKAI, "--data", wh, "--format", "csv", "--timer", "on", "-c", script])
+    r = sh([GONGKAI, "--data", wh, "--format", "csv", "--timer", "-c", script])
     warm = [float(x) for x in re.findall(r"in ([0-9.]+) s", r.stderr)][1:]
     return statistics.median(cold), statistics.median(warm), peak
 

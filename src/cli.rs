@@ -58,6 +58,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub bom: bool,
 
+    /// Print each statement's time (and row count) on stderr.
+    #[arg(long, global = true)]
+    pub timer: bool,
+
     /// Keep going after a failed statement (the run still exits 1).
     #[arg(long, global = true)]
     pub continue_on_error: bool,
@@ -634,6 +638,7 @@ async fn run_sql(cli: &Cli) -> ExitCode {
         );
     }
     session.bom = cli.bom;
+    session.timer = cli.timer;
     if let Some(path) = &cli.output {
         match Session::open_destination(path, cli.bom) {
             Ok(d) => session.output = d,
