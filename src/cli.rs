@@ -27,6 +27,9 @@ Examples:
   gongkai -c \"SELECT * FROM facts\" --format xlsx --output facts.xlsx
   gongkai ingest reports/                   add every report under reports/ to ./data
   gongkai ingest --data my-warehouse jinan-2017.txt --scope whole
+  gongkai check 济南市                       data-quality findings, with the source lines
+  gongkai check --warehouse                 verify the warehouse's files
+  gongkai compact                           one segment per year, facts clustered (large corpora)
 
 Exit codes: 0 ok, 1 a data or SQL error, 2 a usage error.";
 
