@@ -8,10 +8,10 @@ SELECT w.jurisdiction, w.body, w.year, w.indicator, i.label_zh,
        w.value               AS whole,
        o.value               AS own,
        w.value - o.value     AS subordinate
-FROM facts w
-JOIN facts o
-  ON o.body = w.body AND o.year = w.year AND o.indicator = w.indicator
- AND o.breakdown = w.breakdown AND o.scope = 'own'
+-- 本级 rows first: the join builds its hash table on them (fewer than the 全市 rows).
+FROM (SELECT * FROM facts WHERE scope = 'own' AND breakdown = 'total') o
+JOIN facts w
+  ON w.body = o.body AND w.year = o.year AND w.indicator = o.indicator AND w.breakdown = o.breakdown
 JOIN indicators i ON i.code = w.indicator
-WHERE w.scope = 'whole' AND w.breakdown = 'total' AND w.indicator LIKE '${indicator}'
+WHERE w.scope = 'whole' AND w.indicator LIKE '${indicator}'
 ORDER BY w.jurisdiction, w.year, w.indicator;

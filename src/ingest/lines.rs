@@ -52,6 +52,10 @@ fn is_unit(s: &str) -> bool {
 
 /// True for page footers: `-3-`, `— 3 —`, `第3页`, `第 3 页 共 9 页`, `3/9`.
 pub fn is_footer(line: &str) -> bool {
+    // Footers hold a dash, 第…页 or a slash, and are short.
+    if line.len() > 60 || !line.contains(['-', '—', '–', '－', '第', '/']) {
+        return false;
+    }
     let s: String = fold_width(line)
         .chars()
         .filter(|c| !c.is_whitespace())

@@ -117,14 +117,25 @@ pub struct Tables {
 pub fn detect(lines: &[&str]) -> bool {
     lines
         .iter()
-        .any(|l| compact(l).contains("收到和处理政府信息公开申请情况"))
+        .any(|l| l.contains('收') && compact(l).contains("收到和处理政府信息公开申请情况"))
 }
 
 fn compact(s: &str) -> String {
-    fold_width(s)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    // One pass: fold full-width forms and drop whitespace (this runs on every line).
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' | '\u{00A0}' => ' ',
+            '〔' | '【' => '[',
+            '〕' | '】' => ']',
+            c => c,
+        };
+        if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A line split into its text and the run of numbers it ends with.
@@ -162,21 +173,18 @@ fn number(raw: &str) -> Option<f64> {
 
 /// Section boundaries, as line indexes: 二, 三, 四 and the end of 四.
 fn sections(lines: &[&str]) -> Option<(usize, usize, usize, usize)> {
-    let find = |from: usize, pred: &dyn Fn(&str) -> bool| {
-        (from..lines.len()).find(|&i| pred(&compact(lines[i])))
-    };
+    let compacted: Vec<String> = lines.iter().map(|l| compact(l)).collect();
+    let find = |from: usize, pred: &dyn Fn(&str) -> bool| (from..lines.len()).find(|&i| pred(&compacted[i]));
     let t3 = find(0, &|c| c.contains("收到和处理政府信息公开申请情况"))?;
     let t2 = (0..t3)
         .rev()
-        .find(|&i| compact(lines[i]).contains("主动公开政府信息情况"))
+        .find(|&i| compacted[i].contains("主动公开政府信息情况"))
         .unwrap_or(t3);
     let t4 = find(t3, &|c| {
         c.contains("行政复议") && c.contains("行政诉讼情况") || c.contains("行政法复议")
     })?;
-    let end = find(t4 + 1, &|c| {
-        c.starts_with("五、") || c.contains("存在的主要问题")
-    })
-    .unwrap_or(lines.len());
+    let end = find(t4 + 1, &|c| c.starts_with("五、") || c.contains("存在的主要问题"))
+        .unwrap_or(lines.len());
     Some((t2, t3, t4, end))
 }
 

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
+    ArrayRef, BooleanArray, Float64Array, Int32Array, Int32Builder, Int64Array, RecordBatch,
+    StringArray, StringBuilder, TimestampMicrosecondArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::arrow::error::ArrowError;
@@ -238,47 +238,49 @@ pub fn indicators_batch() -> Result<RecordBatch, ArrowError> {
 /// Column builders for the per-report columns, repeated on every row.
 #[derive(Default)]
 struct ReportCols {
-    report_id: Vec<String>,
-    jurisdiction: Vec<String>,
-    body: Vec<String>,
-    scope: Vec<&'static str>,
-    year: Vec<i32>,
-    template: Vec<&'static str>,
-    division_code: Vec<Option<String>>,
-    province: Vec<Option<String>>,
-    level: Vec<Option<String>>,
+    report_id: StringBuilder,
+    jurisdiction: StringBuilder,
+    body: StringBuilder,
+    scope: StringBuilder,
+    year: Int32Builder,
+    template: StringBuilder,
+    division_code: StringBuilder,
+    province: StringBuilder,
+    level: StringBuilder,
 }
 
 impl ReportCols {
-    fn push(&mut self, r: &crate::model::Report) {
-        self.report_id.push(r.report_id());
-        self.jurisdiction.push(r.meta.jurisdiction.clone());
-        self.body.push(r.meta.body.clone());
-        self.scope.push(r.meta.scope.as_str());
-        self.year.push(r.meta.year);
-        self.template.push(r.meta.template.as_str());
-        self.division_code.push(r.meta.place.division_code.clone());
-        self.province.push(r.meta.place.province.clone());
-        self.level.push(r.meta.place.level.clone());
+    /// Appends one row of `r`'s columns (written straight into Arrow buffers: a corpus of
+    /// millions of figures repeats these strings millions of times).
+    fn push(&mut self, r: &crate::model::Report, id: &str) {
+        self.report_id.append_value(id);
+        self.jurisdiction.append_value(&r.meta.jurisdiction);
+        self.body.append_value(&r.meta.body);
+        self.scope.append_value(r.meta.scope.as_str());
+        self.year.append_value(r.meta.year);
+        self.template.append_value(r.meta.template.as_str());
+        self.division_code.append_option(r.meta.place.division_code.as_deref());
+        self.province.append_option(r.meta.place.province.as_deref());
+        self.level.append_option(r.meta.place.level.as_deref());
     }
 
     /// The place columns, appended last.
     fn place_arrays(&mut self) -> [ArrayRef; 3] {
         [
-            Arc::new(StringArray::from(std::mem::take(&mut self.division_code))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.province))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.level))),
+            Arc::new(self.division_code.finish()),
+            Arc::new(self.province.finish()),
+            Arc::new(self.level.finish()),
         ]
     }
 
     fn arrays(&mut self) -> Vec<ArrayRef> {
         vec![
-            Arc::new(StringArray::from(std::mem::take(&mut self.report_id))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.jurisdiction))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.body))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.scope))),
-            Arc::new(Int32Array::from(std::mem::take(&mut self.year))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.template))),
+            Arc::new(self.report_id.finish()),
+            Arc::new(self.jurisdiction.finish()),
+            Arc::new(self.body.finish()),
+            Arc::new(self.scope.finish()),
+            Arc::new(self.year.finish()),
+            Arc::new(self.template.finish()),
         ]
     }
 }
@@ -303,8 +305,9 @@ fn facts_batch(docs: &[&Document]) -> Result<RecordBatch, ArrowError> {
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for d in docs {
         for r in &d.reports {
+            let id = r.report_id();
             for f in &r.figures {
-                rc.push(r);
+                rc.push(r, &id);
                 templates.push(f.template.as_str());
                 ind.push(f.indicator);
                 brk.push(f.breakdown.as_str());
@@ -338,7 +341,7 @@ fn reports_batch(docs: &[&Document], ingested_at: i64) -> Result<RecordBatch, Ar
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for d in docs {
         for r in &d.reports {
-            rc.push(r);
+            rc.push(r, &r.report_id());
             title.push(r.meta.title.as_str());
             file.push(d.source_file.as_str());
             sha.push(d.sha256.as_str());
