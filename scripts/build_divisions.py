@@ -65,11 +65,14 @@ def main():
     for code, a in areas.items():
         p = provinces[a["provinceCode"]]
         city = name_of(cities[a["cityCode"]]["name"]) if a["cityCode"] in cities else ""
-        out.append((code, a["name"], p + city + a["name"], "county", a["cityCode"] + "00", p))
+        # Cities without counties (东莞市) list themselves again at county level: name them once.
+        own = "" if a["name"] == city else a["name"]
+        out.append((code, a["name"], p + city + own, "county", a["cityCode"] + "00", p))
     for s in streets:
         p = provinces[s["provinceCode"]]
         city = name_of(cities[s["cityCode"]]["name"]) if s["cityCode"] in cities else ""
         area = areas.get(s["areaCode"], {}).get("name", "")
+        area = "" if area == city else area
         out.append((s["code"], s["name"], p + city + name_of(area) + s["name"], "township", s["areaCode"], p))
     out.sort(key=lambda r: (r[0].ljust(9, "0"), len(r[0])))
     with open(target, "w", encoding="utf-8", newline="\n") as f:

@@ -47,6 +47,18 @@ pub struct Truth {
     pub value: u64,
 }
 
+/// Bodies of a place: its government first, then departments.
+const BODIES: [&str; 8] = [
+    "人民政府",
+    "教育局",
+    "公安局",
+    "财政局",
+    "自然资源局",
+    "生态环境局",
+    "住房和城乡建设局",
+    "卫生健康委员会",
+];
+
 const APPLICANTS: [&str; 7] = [
     "natural_person",
     "business",
@@ -166,8 +178,11 @@ pub fn generate(
         // Each place reports once a year: consecutive documents walk the years.
         let place = places[(n / years) % places.len()];
         let year = first_year + (n % years) as i32;
-        let body = format!("{}人民政府", place.full_name);
-        let scale = match place.level {
+        // Beyond one report per place and year, departments of the same places report too,
+        // so every document is a report of its own (no replacements).
+        let round = (n / years) / places.len();
+        let body = format!("{}{}", place.full_name, BODIES[round % BODIES.len()]);
+        let scale = match if round > 0 { "department" } else { place.level } {
             "province" => 2000,
             "prefecture" => 500,
             _ => 60,
@@ -195,7 +210,10 @@ pub fn generate(
 
 /// A 2014–2018 report: the 统计表 for 全市 and 本级.
 fn national2014(body: &str, year: i32, scale: u64, rng: &mut Rng) -> (String, Vec<Truth>) {
-    let jurisdiction = body.trim_end_matches("人民政府");
+    let jurisdiction = BODIES
+        .iter()
+        .find_map(|b| body.strip_suffix(b))
+        .unwrap_or(body);
     let mut text =
         format!("{body} {year} 年政府信息公开工作年度报告\n\n本报告根据《条例》编制。\n\n");
     let mut truth = Vec::new();

@@ -118,9 +118,15 @@ impl Gazetteer {
     }
 
     fn ancestors(&self, d: &Division) -> Vec<&Division> {
-        let mut out = Vec::new();
+        let mut out: Vec<&Division> = Vec::new();
         let mut cur = d.parent_code;
+        // At most province > prefecture > county above a township. Cities without counties
+        // (东莞市, 中山市…) carry a county-level entry with the city's own code: a code never
+        // names itself as its ancestor.
         while let Some(p) = self.get(cur) {
+            if p.code == d.code || out.iter().any(|a| a.code == p.code) || out.len() >= 4 {
+                break;
+            }
             out.push(p);
             cur = p.parent_code;
         }
@@ -224,6 +230,8 @@ mod tests {
             Some("220104")
         );
         assert_eq!(g.resolve("不存在市", ""), Resolution::Unknown);
+        // A city without counties (its county-level entry repeats its own code).
+        assert!(matches!(g.resolve("广东省东莞市", ""), Resolution::Resolved(d) if d.code.starts_with("4419")));
     }
 
     #[test]

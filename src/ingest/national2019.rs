@@ -174,7 +174,9 @@ fn number(raw: &str) -> Option<f64> {
 /// Section boundaries, as line indexes: 二, 三, 四 and the end of 四.
 fn sections(lines: &[&str]) -> Option<(usize, usize, usize, usize)> {
     let compacted: Vec<String> = lines.iter().map(|l| compact(l)).collect();
-    let find = |from: usize, pred: &dyn Fn(&str) -> bool| (from..lines.len()).find(|&i| pred(&compacted[i]));
+    let find = |from: usize, pred: &dyn Fn(&str) -> bool| {
+        (from..lines.len()).find(|&i| pred(&compacted[i]))
+    };
     let t3 = find(0, &|c| c.contains("收到和处理政府信息公开申请情况"))?;
     let t2 = (0..t3)
         .rev()
@@ -183,8 +185,10 @@ fn sections(lines: &[&str]) -> Option<(usize, usize, usize, usize)> {
     let t4 = find(t3, &|c| {
         c.contains("行政复议") && c.contains("行政诉讼情况") || c.contains("行政法复议")
     })?;
-    let end = find(t4 + 1, &|c| c.starts_with("五、") || c.contains("存在的主要问题"))
-        .unwrap_or(lines.len());
+    let end = find(t4 + 1, &|c| {
+        c.starts_with("五、") || c.contains("存在的主要问题")
+    })
+    .unwrap_or(lines.len());
     Some((t2, t3, t4, end))
 }
 

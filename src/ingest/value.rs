@@ -28,7 +28,10 @@ pub fn parse_cell(raw: &str) -> Result<Cell, String> {
     // The common case, plain ASCII digits, without allocating.
     if !raw.is_empty() && raw.len() <= 15 && raw.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(v) = raw.parse::<u64>() {
-            return Ok(Cell::Number { value: v as f64, unit: None });
+            return Ok(Cell::Number {
+                value: v as f64,
+                unit: None,
+            });
         }
     }
     let folded = fold_width(raw);

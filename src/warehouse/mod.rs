@@ -609,7 +609,10 @@ impl Writer {
             let d = File::open(&dir).map_err(io(&dir))?;
             // SAFETY: syncfs takes a file descriptor we own for the duration of the call.
             if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
-                return Err(WarehouseError::Io { path: dir, source: std::io::Error::last_os_error() });
+                return Err(WarehouseError::Io {
+                    path: dir,
+                    source: std::io::Error::last_os_error(),
+                });
             }
             Ok(())
         }
@@ -617,7 +620,9 @@ impl Writer {
         {
             for doc in docs {
                 let path = dir.join(format!("{}.{}", doc.sha256, doc.extension));
-                File::open(&path).and_then(|f| f.sync_all()).map_err(io(&path))?;
+                File::open(&path)
+                    .and_then(|f| f.sync_all())
+                    .map_err(io(&path))?;
             }
             sync_dir(&dir)
         }

@@ -259,8 +259,10 @@ impl ReportCols {
         self.scope.append_value(r.meta.scope.as_str());
         self.year.append_value(r.meta.year);
         self.template.append_value(r.meta.template.as_str());
-        self.division_code.append_option(r.meta.place.division_code.as_deref());
-        self.province.append_option(r.meta.place.province.as_deref());
+        self.division_code
+            .append_option(r.meta.place.division_code.as_deref());
+        self.province
+            .append_option(r.meta.place.province.as_deref());
         self.level.append_option(r.meta.place.level.as_deref());
     }
 
