@@ -158,7 +158,7 @@ pub fn generate(
     last_year: i32,
 ) -> std::io::Result<usize> {
     std::fs::create_dir_all(out)?;
-    let places: Vec<_> = gazetteer()
+    let mut places: Vec<_> = gazetteer()
         .divisions()
         .iter()
         .filter(|d| {
@@ -167,6 +167,9 @@ pub fn generate(
                 && d.name != "县"
         })
         .collect();
+    // One body per full name (a city without counties is listed at two levels).
+    let mut seen = std::collections::HashSet::new();
+    places.retain(|d| seen.insert(d.full_name));
     let mut rng = Rng(seed.wrapping_add(1));
     let mut truth = std::io::BufWriter::new(std::fs::File::create(out.join("truth.tsv"))?);
     writeln!(truth, "report_id\tindicator\tbreakdown\tvalue")?;
