@@ -231,7 +231,9 @@ mod tests {
         );
         assert_eq!(g.resolve("不存在市", ""), Resolution::Unknown);
         // A city without counties (its county-level entry repeats its own code).
-        assert!(matches!(g.resolve("广东省东莞市", ""), Resolution::Resolved(d) if d.code.starts_with("4419")));
+        assert!(
+            matches!(g.resolve("广东省东莞市", ""), Resolution::Resolved(d) if d.code.starts_with("4419"))
+        );
     }
 
     #[test]
