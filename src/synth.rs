@@ -480,23 +480,7 @@ fn national2021(
         }
         review[g * 5 + 4] = review[g * 5..g * 5 + 4].iter().sum();
     }
-    let codes = [
-        "review.upheld",
-        "review.corrected",
-        "review.other",
-        "review.pending",
-        "review.total",
-        "litigation.direct.upheld",
-        "litigation.direct.corrected",
-        "litigation.direct.other",
-        "litigation.direct.pending",
-        "litigation.direct.total",
-        "litigation.after_review.upheld",
-        "litigation.after_review.corrected",
-        "litigation.after_review.other",
-        "litigation.after_review.pending",
-        "litigation.after_review.total",
-    ];
+    let codes = crate::ingest::national2019::REVIEW_CODES;
     for (code, v) in codes.iter().zip(review) {
         t(code, "total", v);
     }

@@ -80,7 +80,7 @@ const MATRIX_ROWS: &[(&str, &str)] = &[
 ];
 
 /// Table 四's fifteen figures, in printed order.
-const REVIEW_CODES: [&str; 15] = [
+pub const REVIEW_CODES: [&str; 15] = [
     "review.upheld",
     "review.corrected",
     "review.other",
