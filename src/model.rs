@@ -111,8 +111,20 @@ pub enum Breakdown {
 }
 
 impl Breakdown {
+    /// The columns of the application matrix (table 三), in printed order: the six applicant
+    /// types, then 总计.
+    pub const APPLICATION_COLUMNS: [Breakdown; 7] = [
+        Breakdown::NaturalPerson,
+        Breakdown::Business,
+        Breakdown::Research,
+        Breakdown::Nonprofit,
+        Breakdown::LegalServices,
+        Breakdown::OtherOrg,
+        Breakdown::Total,
+    ];
+
     /// The name stored in `facts.breakdown`.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Breakdown::Total => "total",
             Breakdown::NaturalPerson => "natural_person",

@@ -59,16 +59,6 @@ const BODIES: [&str; 8] = [
     "卫生健康委员会",
 ];
 
-const APPLICANTS: [&str; 7] = [
-    "natural_person",
-    "business",
-    "research",
-    "nonprofit",
-    "legal_services",
-    "other_org",
-    "total",
-];
-
 /// The 2021 table 三 rows: code, printed label.
 const MATRIX: [(&str, &str); 25] = [
     ("application.new", "一、本年新收政府信息公开申请数量"),
@@ -469,7 +459,11 @@ fn national2021(
     for ((code, label), row) in MATRIX.iter().zip(&rows) {
         let cells: Vec<String> = row.iter().map(|v| format!("{v:>6}")).collect();
         let _ = writeln!(text, "{label}    {}", cells.join(" "));
-        for (b, v) in APPLICANTS.iter().zip(row) {
+        for (b, v) in crate::model::Breakdown::APPLICATION_COLUMNS
+            .iter()
+            .map(|b| b.as_str())
+            .zip(row)
+        {
             t(code, b, *v);
         }
     }

@@ -21,6 +21,7 @@ pub use prose::document_text;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::catalog::{catalog, Kind};
+use crate::model::Breakdown;
 use crate::warehouse::{Warehouse, WarehouseError};
 pub use facts::{load, StoredFact, StoredReport};
 
@@ -166,15 +167,7 @@ fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) -> usize {
             if group.is_empty() {
                 continue;
             }
-            for b in [
-                "total",
-                "natural_person",
-                "business",
-                "research",
-                "nonprofit",
-                "legal_services",
-                "other_org",
-            ] {
+            for b in Breakdown::APPLICATION_COLUMNS.map(Breakdown::as_str) {
                 let Some(p) = at.get(&(parent.code, b)) else {
                     continue;
                 };
@@ -266,14 +259,8 @@ fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) -> usize {
 
 fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) -> usize {
     let mut checked = 0;
-    const APPLICANTS: [&str; 6] = [
-        "natural_person",
-        "business",
-        "research",
-        "nonprofit",
-        "legal_services",
-        "other_org",
-    ];
+    let columns = Breakdown::APPLICATION_COLUMNS.map(Breakdown::as_str);
+    let (applicants, total) = columns.split_at(6);
     for code in [
         "application.new",
         "application.carried_in",
@@ -283,7 +270,7 @@ fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) -> u
         let Some(t) = at.get(&(code, "total")) else {
             continue;
         };
-        let cols: Vec<&StoredFact> = APPLICANTS
+        let cols: Vec<&StoredFact> = applicants
             .iter()
             .filter_map(|b| at.get(&(code, *b)).copied())
             .collect();
@@ -306,7 +293,7 @@ fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) -> u
             }
         }
     }
-    for b in APPLICANTS.iter().chain(["total"].iter()) {
+    for b in applicants.iter().chain(total) {
         let get = |c: &str| at.get(&(c, *b)).copied();
         if let (Some(n), Some(i), Some(t), Some(o)) = (
             get("application.new"),

@@ -21,15 +21,7 @@ use super::value::{parse_cell, Cell};
 use crate::catalog::catalog;
 
 /// The applicant columns of table 三, in printed order.
-pub const COLUMNS: [Breakdown; 7] = [
-    Breakdown::NaturalPerson,
-    Breakdown::Business,
-    Breakdown::Research,
-    Breakdown::Nonprofit,
-    Breakdown::LegalServices,
-    Breakdown::OtherOrg,
-    Breakdown::Total,
-];
+pub const COLUMNS: [Breakdown; 7] = Breakdown::APPLICATION_COLUMNS;
 
 /// The rows of table 三: code and the part of the label that identifies it.
 const MATRIX_ROWS: &[(&str, &str)] = &[
