@@ -1,11 +1,24 @@
 -- name: proactive_by_channel
--- description: Proactive disclosure by channel (gazette, website, Weibo, WeChat, other), with each channel's share.
+-- description: Proactive disclosure by channel (gazette, website, Weibo, WeChat, other) by year and scope, with each channel's share.
+-- param: scope = %
+-- param: jurisdiction = %
 --
 -- One item published through several channels counts once in the total, so the shares may
--- add up to more than 1.
-SELECT f.jurisdiction, f.body, f.scope, f.year, i.label_zh AS channel, f.value AS items,
-       f.value / nullif(t.value, 0) AS share_of_total
+-- add up to more than 1. `jurisdiction` is a LIKE pattern (the whole country by default).
+WITH totals AS (
+    SELECT year, scope, sum(value) AS total
+    FROM facts
+    WHERE indicator = 'proactive.total' AND breakdown = 'total'
+      AND scope LIKE '${scope}' AND jurisdiction LIKE '${jurisdiction}'
+    GROUP BY year, scope
+)
+SELECT f.year, f.scope, i.label_zh AS channel, f.indicator,
+       count(*)                             AS reports,
+       sum(f.value)                         AS items,
+       sum(f.value) / nullif(t.total, 0)    AS share_of_total
 FROM facts f
 JOIN indicators i ON i.code = f.indicator AND i.relation = 'channel' AND i.parent = 'proactive.total'
-LEFT JOIN facts t ON t.report_id = f.report_id AND t.indicator = 'proactive.total'
-ORDER BY f.jurisdiction, f.body, f.year, f.scope DESC, f.value DESC;
+JOIN totals t ON t.year = f.year AND t.scope = f.scope
+WHERE f.breakdown = 'total' AND f.scope LIKE '${scope}' AND f.jurisdiction LIKE '${jurisdiction}'
+GROUP BY f.year, f.scope, i.label_zh, f.indicator, t.total
+ORDER BY f.year, f.scope DESC, items DESC, f.indicator;

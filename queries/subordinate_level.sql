@@ -1,6 +1,6 @@
 -- name: subordinate_level
 -- description: The subordinate level (counties, townships…) derived as 全市 − 本级, figure by figure.
--- param: indicator = %
+-- param: indicator = application.received
 --
 -- Only where a body reported both scopes for a year. `indicator` is a LIKE pattern
 -- (e.g. review.% or application.received).

@@ -3,14 +3,16 @@
 //! magnitudes — and the ground truth, so a benchmark also checks that every figure came
 //! through exact.
 //!
-//! Years before 2019 get the national-2014 统计表 as tab-separated text with a 全市 and a
-//! 本级 table; 2019 onward get the 2021 template as space-aligned text. Values are drawn from
-//! a seeded generator, so a corpus is reproducible from its arguments.
+//! Years before 2019 get the whole national-2014 统计表 (78 rows) as tab-separated text with a
+//! 全市 and a 本级 table, laid out as the Jinan 2017 report prints it; 2019 onward get the
+//! 2021 template as space-aligned text. Values are drawn from a seeded generator, so a corpus
+//! is reproducible from its arguments.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
+use crate::catalog::catalog;
 use crate::gazetteer::gazetteer;
 
 /// A small deterministic generator.
@@ -201,155 +203,183 @@ pub fn generate(
     Ok(figures)
 }
 
-/// A 2014–2018 report: the 统计表 for 全市 and 本级.
+/// The national-2014 统计表 as a real report prints it: the Jinan 2017 tables (全市 and 本级,
+/// tab-separated, with their wrapped labels, notes and repeated headers), each figure line
+/// known by the code the reader gives it. The reader's mapping of this very text is tested
+/// exact against a table read by hand (`tests/fixtures/jinan-2017.expected.tsv`), so the
+/// generator reuses the printed layout without restating 78 labels.
+struct Template2014 {
+    /// The lines from the first table caption on.
+    lines: Vec<&'static str>,
+    /// For each of `lines`, the figure it prints: (index into [`SCOPES`], code).
+    figure: Vec<Option<(usize, &'static str)>>,
+}
+
+const SCOPES: [&str; 2] = ["whole", "own"];
+
+fn template2014() -> &'static Template2014 {
+    static T: std::sync::OnceLock<Template2014> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        const JINAN: &str = include_str!("../data/raw/jinan-2017.txt");
+        let all: Vec<&str> = JINAN.lines().collect();
+        let first = all
+            .iter()
+            .position(|l| l.trim() == "2017年度政府信息公开工作情况统计表")
+            .expect("the Jinan 2017 text has its table caption");
+        let reports = crate::ingest::parse_text(JINAN, "jinan-2017.txt", &Default::default())
+            .expect("the bundled Jinan 2017 text reads");
+        let mut figure = vec![None; all.len()];
+        for r in &reports {
+            let scope = SCOPES
+                .iter()
+                .position(|s| *s == r.meta.scope.as_str())
+                .expect("Jinan's tables are 全市 and 本级");
+            for f in &r.figures {
+                figure[f.source_line as usize - 1] = Some((scope, f.indicator));
+            }
+        }
+        Template2014 {
+            lines: all[first..].to_vec(),
+            figure: figure[first..].to_vec(),
+        }
+    })
+}
+
+/// Figures for every national-2014 code that hold the catalog's relations: parts add up to
+/// their whole, a total lies between its largest channel and their sum, an 其中 is at most its
+/// parent, a same_as equals its twin. `share` scales them down (本级 is a share of 全市).
+fn figures2014(
+    leaves: &std::collections::HashMap<&'static str, u64>,
+    share: u64,
+) -> std::collections::HashMap<&'static str, u64> {
+    let cat = catalog();
+    let national: Vec<_> = cat
+        .indicators()
+        .iter()
+        .filter(|i| i.templates.contains("national-2014"))
+        .collect();
+    let children = |code: &str, relation: &str| -> Vec<&'static str> {
+        national
+            .iter()
+            .filter(|i| i.parent == code && i.relation == relation)
+            .map(|i| i.code)
+            .collect()
+    };
+    let mut v: std::collections::HashMap<&'static str, u64> = std::collections::HashMap::new();
+    fn value_of(
+        code: &'static str,
+        v: &mut std::collections::HashMap<&'static str, u64>,
+        leaves: &std::collections::HashMap<&'static str, u64>,
+        share: u64,
+        children: &dyn Fn(&str, &str) -> Vec<&'static str>,
+    ) -> u64 {
+        if let Some(x) = v.get(code) {
+            return *x;
+        }
+        let parts = children(code, "part");
+        let channels = children(code, "channel");
+        let x = if !parts.is_empty() {
+            parts
+                .iter()
+                .map(|c| value_of(c, v, leaves, share, children))
+                .sum()
+        } else if !channels.is_empty() {
+            let each: Vec<u64> = channels
+                .iter()
+                .map(|c| value_of(c, v, leaves, share, children))
+                .collect();
+            let max = each.iter().copied().max().unwrap_or(0);
+            max + (each.iter().sum::<u64>() - max) / 2
+        } else {
+            leaves.get(code).copied().unwrap_or(0) * share / 100
+        };
+        v.insert(code, x);
+        x
+    }
+    for i in &national {
+        if i.relation != "of_which" && i.relation != "same_as" {
+            value_of(i.code, &mut v, leaves, share, &children);
+        }
+    }
+    for i in &national {
+        match i.relation {
+            // 其中: a fraction of its parent, drawn with the leaf.
+            "of_which" => {
+                let parent = v.get(i.parent).copied().unwrap_or(0);
+                let x = leaves.get(i.code).copied().unwrap_or(0).min(parent);
+                v.insert(i.code, x);
+            }
+            "same_as" => {
+                let twin = v.get(i.parent).copied().unwrap_or(0);
+                v.insert(i.code, twin);
+            }
+            _ => {}
+        }
+    }
+    v
+}
+
+/// A 2014–2018 report: the 统计表 for 全市 and 本级, every row of the national template.
 fn national2014(body: &str, year: i32, scale: u64, rng: &mut Rng) -> (String, Vec<Truth>) {
     let jurisdiction = BODIES
         .iter()
         .find_map(|b| body.strip_suffix(b))
         .unwrap_or(body);
+    let t = template2014();
+    // Leaf magnitudes by kind of row: proactive items run in the thousands, applications and
+    // contacts in the tens to hundreds, reviews, lawsuits and offices in ones.
+    let leaves: std::collections::HashMap<&'static str, u64> = catalog()
+        .indicators()
+        .iter()
+        .filter(|i| i.templates.contains("national-2014"))
+        .map(|i| {
+            let m = if i.code.starts_with("proactive.") && !i.code.contains("normative") {
+                scale * 40
+            } else if i.code.starts_with("application.")
+                || i.code.starts_with("reading_room_visits")
+                || i.code.starts_with("training.trainees")
+                || i.code.starts_with("gazette.copies")
+            {
+                scale
+            } else if i.code.starts_with("review.")
+                || i.code.starts_with("litigation.")
+                || i.code.starts_with("complaints.")
+            {
+                scale / 20 + 1
+            } else {
+                scale / 5 + 1
+            };
+            (i.code, rng.count(m))
+        })
+        .collect();
+    let own_share = 30 + rng.next() % 50;
+    let values = [figures2014(&leaves, 100), figures2014(&leaves, own_share)];
     let mut text =
         format!("{body} {year} 年政府信息公开工作年度报告\n\n本报告根据《条例》编制。\n\n");
     let mut truth = Vec::new();
-    // The whole jurisdiction's leaf figures; 本级 is a share of each (never more).
-    let leaves: Vec<u64> = (0..17)
-        .map(|i| rng.count(if i < 5 { scale * 40 } else { scale / 2 + 1 }))
-        .collect();
-    let share = 30 + rng.next() % 50;
-    for (scope, caption) in [
-        ("whole", jurisdiction.to_string()),
-        ("own", format!("{jurisdiction}本级")),
-    ] {
-        let id = format!("{body}/{year}/{scope}");
-        let leaf: Vec<u64> = leaves
-            .iter()
-            .map(|v| if scope == "own" { v * share / 100 } else { *v })
-            .collect();
-        let _ = write!(
-            text,
-            "{year}年度政府信息公开工作情况统计表\n({caption})\n统计指标\t单位\t统计数\n"
-        );
-        let mut row =
-            |label: &str, unit: &str, code: Option<&'static str>, v: u64, text: &mut String| {
-                match code {
-                    Some(c) => {
-                        let _ = writeln!(text, "{label}\t{unit}\t{v}");
-                        truth.push(Truth {
-                            report_id: id.clone(),
-                            indicator: c,
-                            breakdown: "total",
-                            value: v,
-                        });
-                    }
-                    None => {
-                        let _ = writeln!(text, "{label}\t\t");
-                    }
-                }
-            };
-        let ch = leaf[0..5].to_vec();
-        row("一、主动公开情况", "", None, 0, &mut text);
-        let total_pub = ch.iter().sum::<u64>() / 2 + ch.iter().max().copied().unwrap_or(0);
-        row(
-            "（一）主动公开政府信息数",
-            "条",
-            Some("proactive.total"),
-            total_pub.min(ch.iter().sum()),
-            &mut text,
-        );
-        let nd = leaf[5];
-        row(
-            "其中：主动公开规范性文件数",
-            "条",
-            Some("proactive.normative_docs.published"),
-            nd.min(total_pub),
-            &mut text,
-        );
-        row(
-            "制发规范性文件总数",
-            "件",
-            Some("proactive.normative_docs.issued"),
-            nd,
-            &mut text,
-        );
-        row(
-            "（二）通过不同渠道和方式公开政府信息的情况",
-            "",
-            None,
-            0,
-            &mut text,
-        );
-        for ((label, code), v) in [
-            ("1.政府公报公开政府信息数", "proactive.gazette"),
-            ("2.政府网站公开政府信息数", "proactive.website"),
-            ("3.政务微博公开政府信息数", "proactive.weibo"),
-            ("4.政务微信公开政府信息数", "proactive.wechat"),
-            ("5.其他方式公开政府信息数", "proactive.other_channels"),
-        ]
-        .into_iter()
-        .zip(ch)
-        {
-            row(label, "条", Some(code), v, &mut text);
+    for (line, figure) in t.lines.iter().zip(&t.figure) {
+        match figure {
+            Some((scope, code)) => {
+                let v = values[*scope][code];
+                let label_and_unit = line.rsplit_once('\t').map_or(*line, |(l, _)| l);
+                let _ = writeln!(text, "{label_and_unit}\t{v}");
+                truth.push(Truth {
+                    report_id: format!("{body}/{year}/{}", SCOPES[*scope]),
+                    indicator: code,
+                    breakdown: "total",
+                    value: v,
+                });
+            }
+            None if line.trim() == "(济南市)" => {
+                let _ = writeln!(text, "({jurisdiction})");
+            }
+            None if line.trim() == "(济南市本级)" => {
+                let _ = writeln!(text, "({jurisdiction}本级)");
+            }
+            None => {
+                let _ = writeln!(text, "{}", line.replace("2017", &year.to_string()));
+            }
         }
-        row("三、依申请公开情况", "", None, 0, &mut text);
-        let ways = leaf[6..11].to_vec();
-        row(
-            "（一）收到申请数",
-            "件",
-            Some("application.received"),
-            ways.iter().sum(),
-            &mut text,
-        );
-        for ((label, code), v) in [
-            ("1.当面申请数", "application.received.in_person"),
-            ("2.传真申请数", "application.received.fax"),
-            ("3.网络申请数", "application.received.online"),
-            ("4.信函申请数", "application.received.mail"),
-            ("5.其他形式", "application.received.other"),
-        ]
-        .into_iter()
-        .zip(ways)
-        {
-            row(label, "件", Some(code), v, &mut text);
-        }
-        let review = leaf[11..14].to_vec();
-        row(
-            "四、行政复议数量",
-            "件",
-            Some("review.total"),
-            review.iter().sum(),
-            &mut text,
-        );
-        for ((label, code), v) in [
-            ("（一）维持具体行政行为数", "review.upheld"),
-            ("（二）被依法纠错数", "review.corrected"),
-            ("（三）其他情形数", "review.other"),
-        ]
-        .into_iter()
-        .zip(review)
-        {
-            row(label, "件", Some(code), v, &mut text);
-        }
-        let lit = leaf[14..17].to_vec();
-        row(
-            "五、行政诉讼数量",
-            "件",
-            Some("litigation.total"),
-            lit.iter().sum(),
-            &mut text,
-        );
-        for ((label, code), v) in [
-            (
-                "（一）维持具体行政行为或者驳回原告诉讼请求数",
-                "litigation.upheld",
-            ),
-            ("（二）被依法纠错数", "litigation.corrected"),
-            ("（三）其他情形数", "litigation.other"),
-        ]
-        .into_iter()
-        .zip(lit)
-        {
-            row(label, "件", Some(code), v, &mut text);
-        }
-        text.push_str("(注: 各子栏目数总数要等于总栏目数量)\n\n");
     }
     (text, truth)
 }

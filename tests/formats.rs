@@ -318,3 +318,69 @@ fn a_statement_that_does_not_parse_names_its_position_and_runs_nothing() {
     assert!(r.stderr.contains("bad.sql:4:6: SQL error"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&out).expect("created"), "a\n1\n");
 }
+
+/// The national summaries add up: each year's and scope's refusals by reason sum to the
+/// refusals the reports print (不同意公开 / 不予公开 totals), and a jurisdiction narrows them.
+#[test]
+fn refusal_reasons_sum_to_the_printed_refusals() {
+    let rows = |args: &[&str]| -> Vec<Vec<String>> {
+        let r = gongkai(&root(), args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect()
+    };
+    let reasons = rows(&["run", "refusal_reasons", "--format", "csv"]);
+    let printed = rows(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT year, scope, sum(value) FROM facts WHERE breakdown = 'total' \
+         AND indicator IN ('application.answered.refused', 'application.result.refused') \
+         GROUP BY year, scope ORDER BY year, scope",
+    ]);
+    assert!(printed.len() >= 3, "{printed:?}");
+    for p in &printed {
+        let sum: f64 = reasons
+            .iter()
+            .filter(|r| r[0] == p[0] && r[1] == p[1])
+            .map(|r| r[6].parse::<f64>().expect("refusals"))
+            .sum();
+        assert_eq!(sum, p[2].parse::<f64>().expect("printed"), "{p:?}");
+    }
+    // Jinan 2017, 全市: 不是《条例》所指政府信息 248 of 286.
+    let jinan = rows(&[
+        "run",
+        "refusal_reasons",
+        "--param",
+        "jurisdiction=济南市",
+        "--param",
+        "scope=whole",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(jinan.len(), 6, "{jinan:?}");
+    assert_eq!(jinan[0][2], "不是《条例》所指政府信息");
+    assert_eq!(jinan[0][6], "248.0");
+    assert_eq!(jinan[0][7].parse::<f64>().expect("share"), 248.0 / 286.0);
+}
+
+/// A result of 200,000 rows streams out whole, in order, in every streaming format.
+#[test]
+fn large_results_stream_out_whole() {
+    let sql = "SELECT value AS n, concat('行', value) AS label FROM generate_series(1, 200000) ORDER BY n";
+    let r = gongkai(&root(), &["--format", "csv", "-c", sql]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 200_001);
+    assert_eq!(lines[1], "1,行1");
+    assert_eq!(lines[200_000], "200000,行200000");
+    let r = gongkai(&root(), &["--format", "ndjson", "-c", sql]);
+    assert_eq!(r.stdout.lines().count(), 200_000);
+    assert_eq!(
+        r.stdout.lines().last(),
+        Some(r#"{"n": 200000, "label": "行200000"}"#)
+    );
+}

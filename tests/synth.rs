@@ -54,6 +54,20 @@ fn a_synthetic_corpus_ingests_exactly_its_ground_truth() {
         "first difference: {:?}",
         stored.symmetric_difference(&truth).next()
     );
+    // A 2014–2018 report prints the whole national-2014 统计表 (every catalog code, once
+    // per scope), like a real one, not a digest of it.
+    let national2014 = gongkai::catalog::catalog()
+        .indicators()
+        .iter()
+        .filter(|i| i.templates.contains("national-2014"))
+        .count();
+    let per_report = query_csv(
+        dir.path(),
+        "wh",
+        "SELECT DISTINCT count(DISTINCT indicator) FROM facts WHERE template = 'national-2014' GROUP BY report_id",
+    );
+    assert_eq!(per_report, vec![vec![national2014.to_string()]]);
+    assert_eq!(national2014, 78);
     // Three commits of at most 50 documents, and the checks find nothing to flag.
     let r = gongkai(dir.path(), &["check", "--data", "wh", "--fail-on", "error"]);
     assert_eq!(r.code, 0, "{}", r.stdout);

@@ -106,6 +106,44 @@ impl ResultSet<'_> {
         Ok(rows)
     }
 
+    /// Visits every row with its cells as text (NULL as `None`). The text is formatted into
+    /// buffers reused from row to row, so a result of millions of rows streams out without a
+    /// string per cell (the CSV of a national-scale query is mostly this loop).
+    pub fn each_row(
+        &self,
+        mut visit: impl FnMut(&[Option<&str>]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        use std::fmt::Write as _;
+        let options = FormatOptions::default();
+        let width = self.schema.fields().len();
+        let mut text: Vec<String> = vec![String::new(); width];
+        let mut null = vec![false; width];
+        for b in self.batches {
+            let formatters = b
+                .columns()
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(io::Error::other)?;
+            for r in 0..b.num_rows() {
+                for (j, (c, f)) in b.columns().iter().zip(&formatters).enumerate() {
+                    text[j].clear();
+                    null[j] = c.is_null(r);
+                    if !null[j] {
+                        write!(text[j], "{}", f.value(r)).map_err(io::Error::other)?;
+                    }
+                }
+                let row: Vec<Option<&str>> = text
+                    .iter()
+                    .zip(&null)
+                    .map(|(t, &n)| (!n).then_some(t.as_str()))
+                    .collect();
+                visit(&row)?;
+            }
+        }
+        Ok(())
+    }
+
     /// True for columns whose values are numbers (right-aligned in tables, unquoted in JSON).
     pub fn numeric_columns(&self) -> Vec<bool> {
         self.schema
@@ -161,18 +199,17 @@ fn render_delimited(result: &ResultSet, out: &mut dyn Write, sep: u8) -> io::Res
         .map(|f| csv_field(f.name(), sep).into_owned())
         .collect();
     writeln!(out, "{}", header.join(sep_str))?;
-    for row in result.cells()? {
-        let fields: Vec<_> = row
-            .iter()
-            .map(|c| {
-                c.as_deref()
-                    .map(|s| csv_field(s, sep).into_owned())
-                    .unwrap_or_default()
-            })
-            .collect();
-        writeln!(out, "{}", fields.join(sep_str))?;
-    }
-    Ok(())
+    result.each_row(|row| {
+        for (j, cell) in row.iter().enumerate() {
+            if j > 0 {
+                out.write_all(&[sep])?;
+            }
+            if let Some(s) = cell {
+                out.write_all(csv_field(s, sep).as_bytes())?;
+            }
+        }
+        out.write_all(b"\n")
+    })
 }
 
 /// A JSON string literal.
@@ -184,17 +221,14 @@ pub(crate) fn json_string(s: &str) -> String {
 fn render_json(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
     let names = json_names(result);
     let numeric = result.numeric_columns();
-    let rows = result.cells()?;
     write!(out, "[")?;
-    for (i, row) in rows.iter().enumerate() {
-        write!(
-            out,
-            "{}{}",
-            if i == 0 { "\n  " } else { ",\n  " },
-            json_object(&names, &numeric, row)
-        )?;
-    }
-    writeln!(out, "{}]", if rows.is_empty() { "" } else { "\n" })
+    let mut first = true;
+    result.each_row(|row| {
+        out.write_all(if first { b"\n  " } else { b",\n  " })?;
+        first = false;
+        write_json_object(out, &names, &numeric, row)
+    })?;
+    writeln!(out, "{}]", if first { "" } else { "\n" })
 }
 
 /// The column names as JSON string literals.
@@ -208,18 +242,26 @@ pub(crate) fn json_names(result: &ResultSet) -> Vec<String> {
 }
 
 /// One row as a JSON object; numbers as JSON numbers, NULL as null.
-pub(crate) fn json_object(names: &[String], numeric: &[bool], row: &[Option<String>]) -> String {
-    let fields: Vec<String> = row
-        .iter()
-        .enumerate()
-        .map(|(j, cell)| {
-            let v = match cell {
-                None => "null".to_string(),
-                Some(s) if numeric[j] && s.parse::<f64>().is_ok_and(f64::is_finite) => s.clone(),
-                Some(s) => json_string(s),
-            };
-            format!("{}: {}", names[j], v)
-        })
-        .collect();
-    format!("{{{}}}", fields.join(", "))
+pub(crate) fn write_json_object(
+    out: &mut dyn Write,
+    names: &[String],
+    numeric: &[bool],
+    row: &[Option<&str>],
+) -> io::Result<()> {
+    out.write_all(b"{")?;
+    for (j, cell) in row.iter().enumerate() {
+        if j > 0 {
+            out.write_all(b", ")?;
+        }
+        out.write_all(names[j].as_bytes())?;
+        out.write_all(b": ")?;
+        match cell {
+            None => out.write_all(b"null")?,
+            Some(s) if numeric[j] && s.parse::<f64>().is_ok_and(f64::is_finite) => {
+                out.write_all(s.as_bytes())?
+            }
+            Some(s) => out.write_all(json_string(s).as_bytes())?,
+        }
+    }
+    out.write_all(b"}")
 }
