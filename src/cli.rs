@@ -126,7 +126,7 @@ pub enum Command {
     /// Check the warehouse's figures: arithmetic, 本级 against 全市, year to year, prose against
     /// table. Findings go to the `checks` table too.
     Check(CheckArgs),
-    /// Merge the segments of many ingests into one per year, facts clustered by indicator
+    /// Merge the segments of many ingests into one per year, facts clustered by breakdown and indicator
     /// (faster queries at scale; one atomic commit).
     Compact,
     /// List the saved queries with their descriptions and parameters.

@@ -132,20 +132,26 @@ fn compaction_keeps_every_figure_and_survives_a_kill_at_any_moment() {
         r.stderr
     );
     assert_eq!(fingerprint(dir.path()), (facts.clone(), 6));
-    // Facts are clustered by indicator within each year's file.
+    // Facts are clustered by breakdown, then indicator, within each year's file.
     let w = gongkai::warehouse::Warehouse::open(&dir.path().join("wh")).expect("opens");
     for file in w.table_files(gongkai::warehouse::Table::Facts) {
-        let mut indicators: Vec<String> = Vec::new();
+        let mut keys: Vec<(String, String)> = Vec::new();
         for b in gongkai::warehouse::read_parquet(&file).expect("reads") {
-            let col = b.column_by_name("indicator").expect("indicator");
-            let a = col
-                .as_any()
-                .downcast_ref::<datafusion::arrow::array::StringArray>()
-                .expect("strings");
-            indicators.extend((0..a.len()).map(|i| a.value(i).to_string()));
+            let col = |name: &str| {
+                b.column_by_name(name)
+                    .expect(name)
+                    .as_any()
+                    .downcast_ref::<datafusion::arrow::array::StringArray>()
+                    .expect("strings")
+                    .clone()
+            };
+            let (brk, ind) = (col("breakdown"), col("indicator"));
+            keys.extend(
+                (0..b.num_rows()).map(|i| (brk.value(i).to_string(), ind.value(i).to_string())),
+            );
         }
         assert!(
-            indicators.windows(2).all(|w| w[0] <= w[1]),
+            keys.windows(2).all(|w| w[0] <= w[1]),
             "{} is not clustered",
             file.display()
         );

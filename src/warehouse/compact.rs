@@ -1,11 +1,15 @@
 //! `gongkai compact`: many small segments (one per ingest) become one segment per year, its
-//! facts clustered by indicator.
+//! facts clustered by breakdown and indicator.
 //!
-//! Why this layout (measured in shared/perf-notes.md): with rows clustered by indicator, row
-//! group and page statistics prune most of a file for the analysts' queries (an indicator, a
-//! year); keeping a year per segment keeps the files a year's size and a report's replacement
-//! a rewrite of one year; the bloom filter on `report_id` keeps "all figures of one report"
-//! cheap although a report's rows are spread through its year. The sort runs in DataFusion,
+//! Why this layout (measured in shared/perf-notes.md and BENCHMARKS.md): with rows clustered
+//! by indicator, row group and page statistics prune most of a file for the analysts' queries
+//! (an indicator, a year). Breakdown comes first because nearly every analysis asks for the
+//! `total` rows, and the 2019/2021 table 三 prints seven applicant columns beside each total:
+//! clustered by indicator alone, a page of totals is also a page of the other seven, read and
+//! thrown away. Pages are capped at 8,192 rows so the page index prunes finely. Keeping a
+//! year per segment keeps the files a year's size and a report's replacement a rewrite of one
+//! year; the bloom filter on `report_id` keeps "all figures of one report" cheap although a
+//! report's rows are spread through its year. The sort runs in DataFusion,
 //! which spills under `--memory-limit`. Like every commit, the new generation appears in one
 //! atomic rename: killed at any moment, the warehouse is before or after.
 
@@ -29,7 +33,7 @@ pub struct Compacted {
 
 fn order_of(table: Table) -> &'static str {
     match table {
-        Table::Facts => "indicator, breakdown, jurisdiction, report_id",
+        Table::Facts => "breakdown, indicator, scope, jurisdiction, report_id",
         _ => "report_id",
     }
 }
@@ -89,6 +93,8 @@ pub async fn compact(
                 .map_err(perr)?;
             while let Some(batch) = stream.next().await {
                 let batch = batch.map_err(|e| df(&warehouse, e))?;
+                // Queries read strings as views; the files keep the stored schema.
+                let batch = stored(batch, &table.schema()).map_err(perr)?;
                 counts[k] += batch.num_rows() as u64;
                 w.write(&batch).map_err(perr)?;
             }
@@ -134,4 +140,21 @@ fn df(w: &Warehouse, e: datafusion::error::DataFusionError) -> WarehouseError {
         path: w.dir().to_path_buf(),
         message: e.to_string(),
     }
+}
+
+/// `batch` cast to the stored schema (query sessions read strings as `Utf8View`).
+fn stored(
+    batch: datafusion::arrow::array::RecordBatch,
+    schema: &datafusion::arrow::datatypes::SchemaRef,
+) -> Result<datafusion::arrow::array::RecordBatch, datafusion::parquet::errors::ParquetError> {
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| datafusion::arrow::compute::cast(c, f.data_type()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(datafusion::arrow::array::RecordBatch::try_new(
+        schema.clone(),
+        columns,
+    )?)
 }
