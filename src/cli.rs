@@ -322,38 +322,42 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
         }
     };
     let started = std::time::Instant::now();
-    let mut failures: Vec<String> = Vec::new();
-    let mut rebuild_pending = args.rebuild;
-    let (mut n_docs, mut n_reports, mut n_figures) = (0usize, 0usize, 0usize);
-    for chunk in inputs.chunks(args.batch.unwrap_or(usize::MAX).max(1)) {
-        let (docs, failed) = read_parallel(chunk, &overrides, args.strict);
-        failures.extend(failed);
-        if docs.is_empty() {
-            continue;
-        }
-        let writer = if rebuild_pending {
-            Writer::open_for_rebuild(data)
-        } else {
-            Writer::open(data)
-        };
-        let changes = match writer.and_then(|mut w| w.commit(&docs, rebuild_pending)) {
-            Ok(c) => c,
-            Err(e) => {
-                failures.push(format!("{e} (this commit was not written)"));
-                return finish_ingest(&failures);
+    // Parsing (on every core) and committing (one writer) overlap: while batch N is written,
+    // batch N+1 is parsed. The hand-over is a rendezvous, so at most two batches are in memory.
+    let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<ingest::Document>>(0);
+    let (committed, parse_failures) = std::thread::scope(|s| {
+        let writer = s.spawn(|| commit_batches(data, args, batches));
+        let mut parse_failures: Vec<String> = Vec::new();
+        for chunk in inputs.chunks(args.batch.unwrap_or(usize::MAX).max(1)) {
+            let (docs, failed) = read_parallel(chunk, &overrides, args.strict);
+            parse_failures.extend(failed);
+            // The writer hangs up after a failed commit: read no further.
+            if !docs.is_empty() && to_writer.send(docs).is_err() {
+                break;
             }
-        };
-        rebuild_pending = false;
-        n_docs += docs.len();
-        n_reports += docs.iter().map(|d| d.reports.len()).sum::<usize>();
-        n_figures += docs
-            .iter()
-            .flat_map(|d| &d.reports)
-            .map(|r| r.figures.len())
-            .sum::<usize>();
-        describe(&docs, &changes, args.quiet, &mut failures);
+        }
+        drop(to_writer);
+        let committed = writer.join().unwrap_or_else(|_| Committed {
+            failures: vec![
+                "the writer thread failed (nothing after its last commit was written)".into(),
+            ],
+            fatal: true,
+            ..Committed::default()
+        });
+        (committed, parse_failures)
+    });
+    let mut failures = parse_failures;
+    failures.extend(committed.failures);
+    if committed.fatal {
+        return finish_ingest(&failures);
     }
-    if rebuild_pending {
+    let Committed {
+        docs: n_docs,
+        reports: n_reports,
+        figures: n_figures,
+        ..
+    } = committed;
+    if n_docs == 0 && args.rebuild {
         failures
             .push("--rebuild: no document could be read; the warehouse is left as it was".into());
     }
@@ -365,6 +369,54 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
         );
     }
     finish_ingest(&failures)
+}
+
+/// What the writer thread of an ingest did.
+#[derive(Default)]
+struct Committed {
+    docs: usize,
+    reports: usize,
+    figures: usize,
+    failures: Vec<String>,
+    /// A commit failed: the ingest stops there (earlier commits stand).
+    fatal: bool,
+}
+
+/// Commits each parsed batch as it arrives, in order; the first commit of a `--rebuild`
+/// replaces the warehouse. Stops at the first failed commit.
+fn commit_batches(
+    data: &PathBuf,
+    args: &IngestArgs,
+    batches: std::sync::mpsc::Receiver<Vec<ingest::Document>>,
+) -> Committed {
+    let mut out = Committed::default();
+    let mut rebuild_pending = args.rebuild;
+    for docs in batches {
+        let writer = if rebuild_pending {
+            Writer::open_for_rebuild(data)
+        } else {
+            Writer::open(data)
+        };
+        let changes = match writer.and_then(|mut w| w.commit(&docs, rebuild_pending)) {
+            Ok(c) => c,
+            Err(e) => {
+                out.failures
+                    .push(format!("{e} (this commit was not written)"));
+                out.fatal = true;
+                return out;
+            }
+        };
+        rebuild_pending = false;
+        out.docs += docs.len();
+        out.reports += docs.iter().map(|d| d.reports.len()).sum::<usize>();
+        out.figures += docs
+            .iter()
+            .flat_map(|d| &d.reports)
+            .map(|r| r.figures.len())
+            .sum::<usize>();
+        describe(&docs, &changes, args.quiet, &mut out.failures);
+    }
+    out
 }
 
 /// Reads documents on every core (parsing is the CPU-bound part of an ingest), keeping their
