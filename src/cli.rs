@@ -128,7 +128,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Merge the segments of many ingests into one per year, facts clustered by breakdown and indicator
     /// (faster queries at scale; one atomic commit).
-    Compact,
+    Compact(CompactArgs),
     /// List the saved queries with their descriptions and parameters.
     Queries,
     /// Run a saved query: gongkai run ranking --param year=2017
@@ -136,6 +136,14 @@ pub enum Command {
     /// Write a synthetic corpus with its ground truth (for benchmarks and scale tests).
     #[command(hide = true)]
     Synth(SynthArgs),
+}
+
+/// `gongkai compact`.
+#[derive(Args, Debug)]
+pub struct CompactArgs {
+    /// Facts per row group (a range of reports); for layout experiments and tests.
+    #[arg(long, hide = true, default_value_t = crate::warehouse::compact::FACTS_PER_GROUP)]
+    pub facts_per_group: u64,
 }
 
 /// `gongkai synth` (a developer tool).
@@ -245,10 +253,17 @@ async fn run(cli: Cli) -> ExitCode {
     match &cli.command {
         Some(Command::Ingest(args)) => run_ingest(&cli.data, args),
         Some(Command::Check(args)) => run_check(&cli.data, args),
-        Some(Command::Compact) => {
+        Some(Command::Compact(args)) => {
             let started = std::time::Instant::now();
             let result = match Writer::open(&cli.data) {
-                Ok(mut w) => crate::warehouse::compact::compact(&mut w, cli.memory_limit).await,
+                Ok(mut w) => {
+                    crate::warehouse::compact::compact(
+                        &mut w,
+                        cli.memory_limit,
+                        args.facts_per_group.max(1),
+                    )
+                    .await
+                }
                 Err(e) => Err(e),
             };
             match result {

@@ -124,7 +124,11 @@ fn compaction_keeps_every_figure_and_survives_a_kill_at_any_moment() {
     assert_eq!(ingest().code, 0);
     let (facts, segments) = fingerprint(dir.path());
     assert_eq!(segments, 8);
-    let r = gongkai(dir.path(), &["compact", "--data", "wh"]);
+    // Row groups of about 2,000 facts, so a year's file has several.
+    let r = gongkai(
+        dir.path(),
+        &["compact", "--data", "wh", "--facts-per-group", "2000"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr.contains("8 segments -> 6 (one per year)"),
@@ -132,30 +136,63 @@ fn compaction_keeps_every_figure_and_survives_a_kill_at_any_moment() {
         r.stderr
     );
     assert_eq!(fingerprint(dir.path()), (facts.clone(), 6));
-    // Facts are clustered by breakdown, then indicator, within each year's file.
+    // Each row group holds a range of reports, its facts sorted by breakdown, indicator and
+    // report: the ranges do not overlap, so one report's figures are in one row group.
     let w = gongkai::warehouse::Warehouse::open(&dir.path().join("wh")).expect("opens");
+    let mut groups_seen = 0;
     for file in w.table_files(gongkai::warehouse::Table::Facts) {
-        let mut keys: Vec<(String, String)> = Vec::new();
-        for b in gongkai::warehouse::read_parquet(&file).expect("reads") {
-            let col = |name: &str| {
-                b.column_by_name(name)
-                    .expect(name)
-                    .as_any()
-                    .downcast_ref::<datafusion::arrow::array::StringArray>()
-                    .expect("strings")
-                    .clone()
-            };
-            let (brk, ind) = (col("breakdown"), col("indicator"));
-            keys.extend(
-                (0..b.num_rows()).map(|i| (brk.value(i).to_string(), ind.value(i).to_string())),
+        use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let groups =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).expect("opens"))
+                .expect("parquet")
+                .metadata()
+                .num_row_groups();
+        let mut previous_max: Option<String> = None;
+        for g in 0..groups {
+            let reader = ParquetRecordBatchReaderBuilder::try_new(
+                std::fs::File::open(&file).expect("opens"),
+            )
+            .expect("parquet")
+            .with_row_groups(vec![g])
+            .build()
+            .expect("reader");
+            let mut keys: Vec<(String, String, String)> = Vec::new();
+            for b in reader {
+                let b = b.expect("batch");
+                let col = |name: &str| {
+                    b.column_by_name(name)
+                        .expect(name)
+                        .as_any()
+                        .downcast_ref::<datafusion::arrow::array::StringArray>()
+                        .expect("strings")
+                        .clone()
+                };
+                let (brk, ind, id) = (col("breakdown"), col("indicator"), col("report_id"));
+                keys.extend((0..b.num_rows()).map(|i| {
+                    (
+                        brk.value(i).to_string(),
+                        ind.value(i).to_string(),
+                        id.value(i).to_string(),
+                    )
+                }));
+            }
+            assert!(
+                keys.windows(2).all(|w| w[0] <= w[1]),
+                "{} row group {g} is not clustered",
+                file.display()
             );
+            let min = keys.iter().map(|k| &k.2).min().expect("rows").clone();
+            let max = keys.iter().map(|k| &k.2).max().expect("rows").clone();
+            assert!(
+                previous_max.as_ref().is_none_or(|p| *p < min),
+                "{} row group {g} overlaps the one before",
+                file.display()
+            );
+            previous_max = Some(max);
+            groups_seen += 1;
         }
-        assert!(
-            keys.windows(2).all(|w| w[0] <= w[1]),
-            "{} is not clustered",
-            file.display()
-        );
     }
+    assert!(groups_seen > 6, "{groups_seen} row groups in 6 files");
     for delay in [0u64, 5, 20, 40, 80, 120, 200, 400] {
         assert_eq!(ingest().code, 0);
         let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))

@@ -811,7 +811,9 @@ pub(crate) fn writer_properties() -> WriterProperties {
         // Sized for the reports of a row group, not the default million values.
         .set_column_bloom_filter_max_ndv("report_id".into(), 20_000)
         .set_max_row_group_row_count(Some(1 << 20))
-        .set_data_page_row_count_limit(8192)
+        // Small pages: the page index then finds a few indicators' rows in a row group
+        // holding every indicator of ~2,000 reports.
+        .set_data_page_row_count_limit(4096)
         .build()
 }
 
