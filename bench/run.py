@@ -106,6 +106,19 @@ def pdf_ingest(work, copies=20):
     shutil.rmtree(wh)
 
 
+def memory_limit(wh, limit="64M"):
+    """Every saved query under a memory limit far below its need: it spills and answers, or
+    fails with a clear message and exit 1 — never killed. Peak RSS from /usr/bin/time."""
+    print(f"\n| query under --memory-limit {limit} | exit | outcome | peak MiB |\n|---|---|---|---|")
+    for name, sql in saved_queries():
+        r = subprocess.run(["/usr/bin/time", "-v", GONGKAI, "--memory-limit", limit, "--data", wh,
+                            "--format", "csv", "--command=" + sql], capture_output=True, text=True)
+        peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) // 1024
+        errors = [l for l in r.stderr.splitlines() if l.startswith("error") or "memory" in l]
+        outcome = "answered" if r.returncode == 0 else (errors[0][:90] if errors else "?")
+        print(f"| {name} | {r.returncode} | {outcome} | {peak} |")
+
+
 def verify(wh, corpus):
     """Every printed figure of the ground truth, exact (sums compared in DuckDB)."""
     import duckdb
@@ -179,6 +192,7 @@ def main():
             duck = time_duckdb(wh, sql)
             print(f"| {name} | {cold:.3f} | {warm:.3f} | {duck:.3f} | {warm / duck:.2f} | {peak} |")
             sys.stdout.flush()
+    memory_limit(build(max(a.facts), a.work))
     print("\n### PDF ingest\n\n| step | time | rate | memory |\n|---|---|---|---|")
     pdf_ingest(a.work)
     # Start-up: the whole process answering a one-line query on the bundled warehouse.

@@ -106,3 +106,75 @@ fn a_corrupt_manifest_or_parquet_file_is_named_in_the_error() {
         r.stderr
     );
 }
+
+/// Row-level Parquet filtering is chosen per statement: on for a lookup of one report, body or
+/// file, off for an analysis whose pages the page index already picked; a user's `SET` wins.
+#[test]
+fn point_lookups_and_analyses_get_their_own_filter_strategy() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let w = gongkai::warehouse::Warehouse::open(&root().join("data")).expect("warehouse");
+    let engine = gongkai::engine::Engine::open(&w).expect("engine");
+    let lookup = |sql: &str| -> bool {
+        rt.block_on(async {
+            let plan = engine
+                .context()
+                .state()
+                .create_logical_plan(sql)
+                .await
+                .expect("plans");
+            gongkai::engine::is_point_lookup(&plan)
+        })
+    };
+    assert!(lookup(
+        "SELECT * FROM facts WHERE report_id = '济南市人民政府/2017/whole'"
+    ));
+    assert!(lookup(
+        "SELECT value FROM facts WHERE '济南市' = jurisdiction AND indicator = 'review.total'"
+    ));
+    assert!(lookup(
+        "SELECT * FROM facts WHERE body IN ('济南市人民政府', '淮安市人民政府')"
+    ));
+    assert!(lookup(
+        "SELECT count(*) FROM reports r WHERE EXISTS (SELECT 1 FROM facts f WHERE f.report_id = r.report_id AND f.source_file = 'jinan-2017.txt')"
+    ));
+    assert!(!lookup(
+        "SELECT year, sum(value) FROM facts WHERE indicator = 'review.total' GROUP BY year"
+    ));
+    assert!(!lookup(
+        "SELECT * FROM facts WHERE report_id NOT IN ('济南市人民政府/2017/whole')"
+    ));
+    assert!(!lookup(
+        "SELECT * FROM facts WHERE jurisdiction LIKE '济南%'"
+    ));
+    // The option the plan runs with, as EXPLAIN ANALYZE reports it (rows filtered while
+    // decoding only with pushdown).
+    let pushed = |sql: &str| -> bool {
+        rt.block_on(async {
+            let batches = engine
+                .plan(&format!("EXPLAIN ANALYZE {sql}"))
+                .await
+                .expect("plans")
+                .collect()
+                .await
+                .expect("runs");
+            let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+                .expect("prints")
+                .to_string();
+            !text.contains("pushdown_rows_matched=0")
+        })
+    };
+    let lookup_sql = "SELECT * FROM facts WHERE report_id = '济南市人民政府/2017/whole'";
+    let analysis_sql = "SELECT sum(value) FROM facts WHERE indicator = 'review.total'";
+    assert!(pushed(lookup_sql));
+    assert!(!pushed(analysis_sql));
+    rt.block_on(async {
+        engine
+            .plan("SET datafusion.execution.parquet.pushdown_filters = true")
+            .await
+            .expect("sets")
+            .collect()
+            .await
+            .expect("runs");
+    });
+    assert!(pushed(analysis_sql));
+}

@@ -201,7 +201,7 @@ impl Session {
             }
         };
         let df = tokio::select! {
-            r = engine.context().sql(&stmt.sql) => r.map_err(sql_error)?,
+            r = engine.plan(&stmt.sql) => r.map_err(sql_error)?,
             _ = tokio::signal::ctrl_c() => return Err(ShellError::Cancelled),
         };
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
