@@ -199,13 +199,17 @@ fn render_delimited(result: &ResultSet, out: &mut dyn Write, sep: u8) -> io::Res
         .map(|f| csv_field(f.name(), sep).into_owned())
         .collect();
     writeln!(out, "{}", header.join(sep_str))?;
+    // A number never needs quotes.
+    let numeric = result.numeric_columns();
     result.each_row(|row| {
         for (j, cell) in row.iter().enumerate() {
             if j > 0 {
                 out.write_all(&[sep])?;
             }
-            if let Some(s) = cell {
-                out.write_all(csv_field(s, sep).as_bytes())?;
+            match cell {
+                Some(s) if numeric[j] => out.write_all(s.as_bytes())?,
+                Some(s) => out.write_all(csv_field(s, sep).as_bytes())?,
+                None => {}
             }
         }
         out.write_all(b"\n")
