@@ -62,7 +62,7 @@ def build(facts, work):
         sh([GONGKAI, "synth", "--out", corpus, "--reports", str(reports), "--from", str(FIRST_YEAR), "--to", str(LAST_YEAR)])
         size = sum(os.path.getsize(os.path.join(corpus, f)) for f in os.listdir(corpus) if f.endswith(".txt"))
         t = time.perf_counter()
-        r = sh(["/usr/bin/time", "-v", GONGKAI, "ingest", "--quiet", "--batch", "5000", "--data", wh, corpus])
+        r = sh(["/usr/bin/time", "-v", GONGKAI, "ingest", "--quiet", "--batch", "2000", "--data", wh, corpus])
         secs = time.perf_counter() - t
         peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) // 1024
         # A 2015-2018 document holds two reports (全市 and 本级 tables).
@@ -98,7 +98,7 @@ def pdf_ingest(work, copies=20):
                 size += os.path.getsize(path)
     n = len(os.listdir(corpus))
     t = time.perf_counter()
-    r = sh(["/usr/bin/time", "-v", GONGKAI, "ingest", "--quiet", "--batch", "5000", "--data", wh, corpus])
+    r = sh(["/usr/bin/time", "-v", GONGKAI, "ingest", "--quiet", "--batch", "2000", "--data", wh, corpus])
     secs = time.perf_counter() - t
     peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) // 1024
     print(f"| ingest {n} PDFs ({size / 1e6:.1f} MB; 3 real reports x {copies}) | {secs:.1f} s | {n / secs:.1f} documents/s, {size / 1e6 / secs:.2f} MB/s | peak {peak} MiB |")
