@@ -4,12 +4,15 @@
     python3 bench/run.py --facts 1000000 10000000 50000000     # default: 1M and 10M
 
 For each size it generates a synthetic corpus (`gongkai synth`, with ground truth), ingests it
-(text shapes; reports/s and MB/s), checks that every printed figure came through exact, then
-times every saved query in gongkai (cold: a whole process per run; warm: repeated inside one
-process) and in DuckDB (the `duckdb` Python package, in-process, same thread count), median of
-5 warm runs after one discarded, and reports the ratio gongkai/DuckDB. Peak memory of each
-gongkai process is read from /usr/bin/time. Results are printed as a markdown table for
-BENCHMARKS.md. Needs: a release build (cargo build --release), python3 with duckdb.
+(text shapes; documents/s, reports/s and MB/s), compacts it, checks that every printed figure
+came through exact, then times every saved query and a one-report lookup in gongkai (cold: a
+whole process per run; warm: repeated inside one process) and in DuckDB (the `duckdb` Python
+package, in-process, same thread count), median of 5 warm runs after one discarded, and
+reports the ratio gongkai/DuckDB. Then: every saved query at the largest size under
+`--memory-limit 64M`, PDF ingest of the real report PDFs, and start-up on the bundled
+warehouse. Peak memory of each gongkai process is read from /usr/bin/time. Results are printed
+as markdown tables for BENCHMARKS.md. Needs: a release build (cargo build --release), python3
+with duckdb. A warehouse already built for a size is reused (delete it to measure ingest).
 """
 import argparse
 import os
