@@ -326,11 +326,7 @@ fn refusal_reasons_sum_to_the_printed_refusals() {
     let rows = |args: &[&str]| -> Vec<Vec<String>> {
         let r = gongkai(&root(), args);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        r.stdout
-            .lines()
-            .skip(1)
-            .map(|l| l.split(',').map(str::to_string).collect())
-            .collect()
+        csv_rows(&r.stdout)
     };
     let reasons = rows(&["run", "refusal_reasons", "--format", "csv"]);
     let printed = rows(&[

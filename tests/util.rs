@@ -126,8 +126,12 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 pub fn query_csv(dir: &Path, data: &str, sql: &str) -> Vec<Vec<String>> {
     let r = gongkai(dir, &["--data", data, "--format", "csv", "-c", sql]);
     assert_eq!(r.code, 0, "query failed: {sql}\n{}", r.stderr);
-    r.stdout
-        .lines()
+    csv_rows(&r.stdout)
+}
+
+/// The rows of a CSV result without quoted commas (header dropped).
+pub fn csv_rows(csv: &str) -> Vec<Vec<String>> {
+    csv.lines()
         .skip(1)
         .map(|l| l.split(',').map(str::to_string).collect())
         .collect()

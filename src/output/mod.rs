@@ -84,25 +84,11 @@ impl ResultSet<'_> {
 
     /// Every cell as text (NULL as `None`), row by row.
     pub fn cells(&self) -> Result<Vec<Vec<Option<String>>>, io::Error> {
-        let options = FormatOptions::default();
         let mut rows = Vec::with_capacity(self.rows());
-        for b in self.batches {
-            let formatters = b
-                .columns()
-                .iter()
-                .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(io::Error::other)?;
-            for r in 0..b.num_rows() {
-                rows.push(
-                    b.columns()
-                        .iter()
-                        .zip(&formatters)
-                        .map(|(c, f)| (!c.is_null(r)).then(|| f.value(r).to_string()))
-                        .collect(),
-                );
-            }
-        }
+        self.each_row(|row| {
+            rows.push(row.iter().map(|c| c.map(str::to_string)).collect());
+            Ok(())
+        })?;
         Ok(rows)
     }
 

@@ -557,7 +557,8 @@ impl Writer {
         let mut index = ReportIndex::new();
         for seg in &self.manifest.segments {
             let path = segment_file(&self.dir, &seg.id, Table::Reports);
-            for batch in read_parquet(&path)? {
+            for batch in read_parquet_columns(&path, Some(&["report_id", "sha256", "source_file"]))?
+            {
                 let col = |name: &str| -> Result<StringArray, WarehouseError> {
                     batch
                         .column_by_name(name)
@@ -833,15 +834,29 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), WarehouseError>
 
 /// Reads a whole Parquet file (used for the small per-segment report index and rewrites).
 pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, WarehouseError> {
+    read_parquet_columns(path, None)
+}
+
+/// Reads the named columns of a Parquet file (all with `None`). An ingest reads three columns
+/// of every segment's `reports` at each commit, so decoding only those counts.
+pub fn read_parquet_columns(
+    path: &Path,
+    columns: Option<&[&str]>,
+) -> Result<Vec<RecordBatch>, WarehouseError> {
     let file = File::open(path).map_err(io(path))?;
     let perr = |source| WarehouseError::Parquet {
         path: path.to_path_buf(),
         source,
     };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(perr)?
-        .build()
-        .map_err(perr)?;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
+    if let Some(columns) = columns {
+        let mask = datafusion::parquet::arrow::ProjectionMask::columns(
+            builder.parquet_schema(),
+            columns.iter().copied(),
+        );
+        builder = builder.with_projection(mask);
+    }
+    let reader = builder.build().map_err(perr)?;
     reader
         .collect::<Result<Vec<_>, ArrowError>>()
         .map_err(|source| WarehouseError::Arrow {
