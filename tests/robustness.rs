@@ -1,7 +1,6 @@
 //! Hostile documents, crashes and limits: nothing may crash, hang, corrupt the warehouse or
 //! put a wrong number in it.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use gongkai::ingest::{self, markup, text, Overrides};
@@ -36,14 +35,7 @@ fn killing_an_ingest_at_any_moment_leaves_the_warehouse_before_or_after() {
         let before = counts(dir.path());
         let mut args = vec!["ingest", "--data", "wh"];
         args.extend(others.iter().map(String::as_str));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
-            .args(&args)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn");
+        let mut child = spawn_silent(dir.path(), &args);
         std::thread::sleep(Duration::from_millis(*delay + (i as u64 * 7) % 5));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();

@@ -86,7 +86,6 @@ fn fingerprint(dir: &std::path::Path) -> (String, usize) {
 
 #[test]
 fn compaction_keeps_every_figure_and_survives_a_kill_at_any_moment() {
-    use std::process::{Command, Stdio};
     let dir = workdir();
     assert_eq!(
         gongkai(
@@ -195,14 +194,7 @@ fn compaction_keeps_every_figure_and_survives_a_kill_at_any_moment() {
     assert!(groups_seen > 6, "{groups_seen} row groups in 6 files");
     for delay in [0u64, 5, 20, 40, 80, 120, 200, 400] {
         assert_eq!(ingest().code, 0);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
-            .args(["compact", "--data", "wh"])
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn");
+        let mut child = spawn_silent(dir.path(), &["compact", "--data", "wh"]);
         std::thread::sleep(std::time::Duration::from_millis(delay));
         let _ = child.kill();
         let _ = child.wait();

@@ -48,6 +48,19 @@ pub fn gongkai(dir: &Path, args: &[&str]) -> Run {
     Run::from(o)
 }
 
+/// Starts `gongkai ARGS` in `dir` silently, to be killed mid-way (crash-safety tests).
+pub fn spawn_silent(dir: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GONGKAI_DATA")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn")
+}
+
 /// Runs `gongkai ARGS` with `input` on stdin.
 pub fn gongkai_stdin(dir: &Path, args: &[&str], input: &str) -> Run {
     use std::io::Write;

@@ -61,14 +61,16 @@ fn by_group(
     batch: &datafusion::arrow::array::RecordBatch,
 ) -> Vec<(Option<i64>, datafusion::arrow::array::RecordBatch)> {
     use datafusion::arrow::array::{Array, Int64Array};
-    let Some(col) = batch.column_by_name("__group") else {
-        return vec![(None, batch.clone())];
-    };
-    let Some(groups) = col.as_any().downcast_ref::<Int64Array>() else {
+    let Ok(at) = batch.schema().index_of("__group") else {
         return vec![(None, batch.clone())];
     };
     let mut rest = batch.clone();
-    rest.remove_column(0);
+    let col = rest.remove_column(at);
+    // `__group` is cast to BIGINT in the query; were it not, the rows still go out whole
+    // (one part, no cut), never with the column among the stored ones.
+    let Some(groups) = col.as_any().downcast_ref::<Int64Array>() else {
+        return vec![(None, rest)];
+    };
     let mut parts = Vec::new();
     let mut start = 0;
     for i in 1..=groups.len() {
