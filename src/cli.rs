@@ -164,6 +164,9 @@ pub struct SynthArgs {
     /// Last year.
     #[arg(long, default_value_t = 2024)]
     pub to: i32,
+    /// Shapes of the 2019-onward documents, taken in turn: aligned, tab, cells, crawled.
+    #[arg(long, value_delimiter = ',', default_value = "aligned")]
+    pub shapes: Vec<crate::synth::Shape>,
 }
 
 /// `gongkai check`.
@@ -285,7 +288,14 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Synth(args)) => {
             let started = std::time::Instant::now();
-            match crate::synth::generate(&args.out, args.reports, args.seed, args.from, args.to) {
+            match crate::synth::generate(
+                &args.out,
+                args.reports,
+                args.seed,
+                args.from,
+                args.to,
+                &args.shapes,
+            ) {
                 Ok(figures) => {
                     eprintln!(
                         "{} reports, {figures} figures (truth.tsv) in {} ({:.1} s)",

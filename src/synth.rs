@@ -142,13 +142,19 @@ const MATRIX: [(&str, &str); 25] = [
 ];
 
 /// Writes `reports` documents (and `truth.tsv`) into `out`; returns the number of figures.
+///
+/// Documents from 2019 on take the `shapes` in turn (one document each); `undetermined.tsv`
+/// lists the figures of crawled documents their lines do not settle.
 pub fn generate(
     out: &Path,
     reports: usize,
     seed: u64,
     first_year: i32,
     last_year: i32,
+    shapes: &[Shape],
 ) -> std::io::Result<usize> {
+    let shapes = if shapes.is_empty() { &[Shape::Aligned][..] } else { shapes };
+    let mut modern = 0usize;
     std::fs::create_dir_all(out)?;
     let mut places: Vec<_> = gazetteer()
         .divisions()
@@ -165,6 +171,9 @@ pub fn generate(
     let mut rng = Rng(seed.wrapping_add(1));
     let mut truth = std::io::BufWriter::new(std::fs::File::create(out.join("truth.tsv"))?);
     writeln!(truth, "report_id\tindicator\tbreakdown\tvalue")?;
+    let mut undetermined =
+        std::io::BufWriter::new(std::fs::File::create(out.join("undetermined.tsv"))?);
+    writeln!(undetermined, "report_id\tindicator\tbreakdown")?;
     let years = (last_year - first_year + 1).max(1) as usize;
     let mut figures = 0;
     let mut last_place: Option<&str> = None;
@@ -186,7 +195,15 @@ pub fn generate(
             national2014(&body, year, scale, &mut rng)
         } else {
             let continues = year > 2019 && last_place == Some(place.code);
-            national2021(&body, year, scale, &mut rng, &mut carried, continues)
+            let (doc, facts) = national2021(&body, year, scale, &mut rng, &mut carried, continues);
+            let shape = shapes[modern % shapes.len()];
+            modern += 1;
+            if shape == Shape::Crawled {
+                for (code, b) in undetermined_when_crawled(&doc) {
+                    writeln!(undetermined, "{body}/{year}/whole\t{code}\t{b}")?;
+                }
+            }
+            (doc.render(shape), facts)
         };
         last_place = Some(place.code);
         std::fs::write(out.join(format!("{n:07}.txt")), text)?;
@@ -200,6 +217,7 @@ pub fn generate(
         figures += facts.len();
     }
     truth.flush()?;
+    undetermined.flush()?;
     Ok(figures)
 }
 
@@ -392,7 +410,7 @@ fn national2021(
     rng: &mut Rng,
     carried: &mut [u64; 6],
     continues: bool,
-) -> (String, Vec<Truth>) {
+) -> (Doc2021, Vec<Truth>) {
     let id = format!("{body}/{year}/whole");
     let mut truth = Vec::new();
     let mut t = |code: &'static str, b: &'static str, v: u64| {
@@ -442,17 +460,12 @@ fn national2021(
     for row in rows.iter_mut() {
         row[6] = row[..6].iter().sum();
     }
-    let mut text = format!(
-        "          {body}\n      {year} 年政府信息公开工作年度报告\n\n   一、总体情况\n   {year} 年，全市共受理政府信息公开申请 {} 件。\n\n     二、主动公开政府信息情况\n",
-        rows[0][6]
-    );
     let rules = [rng.count(3), rng.count(2), rng.count(20)];
     let docs = [
         rng.count(scale / 5),
         rng.count(scale / 10),
         rng.count(scale),
     ];
-    let _ = write!(text, "              第二十条第（一）项\n       信息内容   本年制发件数    本年废止件数    现行有效件数\n规章               {}          {}       {}\n行政规范性文件          {}          {}       {}\n", rules[0], rules[1], rules[2], docs[0], docs[1], docs[2]);
     for (code, v) in [
         "proactive.rules.issued",
         "proactive.rules.repealed",
@@ -478,17 +491,12 @@ fn national2021(
         rng.count(scale * 500),
         rng.count(scale * 20),
     );
-    let _ = write!(text, "              第二十条第（五）项\n       信息内容            本年处理决定数量\n行政许可                      {lic}\n              第二十条第（六）项\n                    信息内容                      本年处理决定数量\n行政处罚                                                   {pen}\n行政强制                                                   {coe}\n");
     t("proactive.licensing.decisions", "total", lic);
     t("proactive.penalty.decisions", "total", pen);
     t("proactive.coercion.decisions", "total", coe);
     let fees = rng.count(scale * 10);
-    let _ = write!(text, "                                       第二十条第（八）项\n                    信息内容                   本年收费金额（单位：万元）\n行政事业性收费                                            {fees}\n\n");
     t("proactive.fees.amount", "total", fees);
-    text.push_str("                  三、收到和处理政府信息公开申请情况\n                                             自然人    商业企业 科研机构 社会公益组织 法律服务机构 其他    总计\n");
-    for ((code, label), row) in MATRIX.iter().zip(&rows) {
-        let cells: Vec<String> = row.iter().map(|v| format!("{v:>6}")).collect();
-        let _ = writeln!(text, "{label}    {}", cells.join(" "));
+    for ((code, _), row) in MATRIX.iter().zip(&rows) {
         for (b, v) in crate::model::Breakdown::APPLICATION_COLUMNS
             .iter()
             .map(|b| b.as_str())
@@ -508,7 +516,278 @@ fn national2021(
     for (code, v) in codes.iter().zip(review) {
         t(code, "total", v);
     }
-    let cells: Vec<String> = review.iter().map(u64::to_string).collect();
-    let _ = write!(text, "\n     四、政府信息公开行政复议、行政诉讼情况\n          行政复议                              行政诉讼\n结果维持 结果纠正 其他结果 尚未审结 总计\n\n{}\n\n     五、存在的主要问题及改进情况\n     无。\n", cells.join("    "));
-    (text, truth)
+    let doc = Doc2021 {
+        body: body.to_string(),
+        year,
+        rules,
+        docs,
+        decisions: [lic, pen, coe],
+        fees,
+        rows,
+        review,
+    };
+    (doc, truth)
+}
+
+/// The figures of one 2021-template report, to be printed in one of the [`Shape`]s.
+struct Doc2021 {
+    body: String,
+    year: i32,
+    rules: [u64; 3],
+    docs: [u64; 3],
+    /// 行政许可, 行政处罚, 行政强制
+    decisions: [u64; 3],
+    fees: u64,
+    rows: Vec<[u64; 7]>,
+    review: [u64; 15],
+}
+
+/// How a 2019-onward document is printed: the renderings real reports come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Space-aligned text, a row per line (`pdftotext -layout`).
+    Aligned,
+    /// Tab-separated, a row per line (text copied from a web page's table).
+    Tab,
+    /// One cell per line, labels split from their numbering, headers one word a line
+    /// (`pdftotext` default, crawlers' text of HTML tables).
+    Cells,
+    /// One cell per line as a crawl archive stores it: a header block (`标题：…`) before the
+    /// report, and every run of equal consecutive lines printed once.
+    Crawled,
+}
+
+impl std::str::FromStr for Shape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "aligned" => Ok(Shape::Aligned),
+            "tab" => Ok(Shape::Tab),
+            "cells" => Ok(Shape::Cells),
+            "crawled" => Ok(Shape::Crawled),
+            other => Err(format!(
+                "unknown shape '{other}' (expected aligned, tab, cells or crawled)"
+            )),
+        }
+    }
+}
+
+const PROACTIVE_LABELS: [&str; 6] = [
+    "规章",
+    "行政规范性文件",
+    "行政许可",
+    "行政处罚",
+    "行政强制",
+    "行政事业性收费",
+];
+
+impl Doc2021 {
+    /// Table 二's rows as printed: label and cells.
+    fn proactive(&self) -> Vec<(&'static str, Vec<u64>)> {
+        vec![
+            (PROACTIVE_LABELS[0], self.rules.to_vec()),
+            (PROACTIVE_LABELS[1], self.docs.to_vec()),
+            (PROACTIVE_LABELS[2], vec![self.decisions[0]]),
+            (PROACTIVE_LABELS[3], vec![self.decisions[1]]),
+            (PROACTIVE_LABELS[4], vec![self.decisions[2]]),
+            (PROACTIVE_LABELS[5], vec![self.fees]),
+        ]
+    }
+
+    fn render(&self, shape: Shape) -> String {
+        match shape {
+            Shape::Aligned => self.aligned(),
+            Shape::Tab => self.tab(),
+            Shape::Cells => self.cells(),
+            Shape::Crawled => {
+                let mut text = format!(
+                    "标题：{}{}年政府信息公开工作年度报告\n发布时间：\n来源：政府信息公开办\n\n正文：\n",
+                    self.body, self.year
+                );
+                let mut last: Option<String> = None;
+                for line in self.cells().lines() {
+                    if last.as_deref() == Some(line) {
+                        continue;
+                    }
+                    text.push_str(line);
+                    text.push('\n');
+                    last = Some(line.to_string());
+                }
+                text
+            }
+        }
+    }
+
+    fn aligned(&self) -> String {
+        let (body, year, rows) = (&self.body, self.year, &self.rows);
+        let [rules, docs] = [self.rules, self.docs];
+        let [lic, pen, coe] = self.decisions;
+        let fees = self.fees;
+        let mut text = format!(
+            "          {body}\n      {year} 年政府信息公开工作年度报告\n\n   一、总体情况\n   {year} 年，全市共受理政府信息公开申请 {} 件。\n\n     二、主动公开政府信息情况\n",
+            rows[0][6]
+        );
+        let _ = write!(text, "              第二十条第（一）项\n       信息内容   本年制发件数    本年废止件数    现行有效件数\n规章               {}          {}       {}\n行政规范性文件          {}          {}       {}\n", rules[0], rules[1], rules[2], docs[0], docs[1], docs[2]);
+        let _ = write!(text, "              第二十条第（五）项\n       信息内容            本年处理决定数量\n行政许可                      {lic}\n              第二十条第（六）项\n                    信息内容                      本年处理决定数量\n行政处罚                                                   {pen}\n行政强制                                                   {coe}\n");
+        let _ = write!(text, "                                       第二十条第（八）项\n                    信息内容                   本年收费金额（单位：万元）\n行政事业性收费                                            {fees}\n\n");
+        text.push_str("                  三、收到和处理政府信息公开申请情况\n                                             自然人    商业企业 科研机构 社会公益组织 法律服务机构 其他    总计\n");
+        for ((_, label), row) in MATRIX.iter().zip(rows) {
+            let cells: Vec<String> = row.iter().map(|v| format!("{v:>6}")).collect();
+            let _ = writeln!(text, "{label}    {}", cells.join(" "));
+        }
+        let cells: Vec<String> = self.review.iter().map(u64::to_string).collect();
+        let _ = write!(text, "\n     四、政府信息公开行政复议、行政诉讼情况\n          行政复议                              行政诉讼\n结果维持 结果纠正 其他结果 尚未审结 总计\n\n{}\n\n     五、存在的主要问题及改进情况\n     无。\n", cells.join("    "));
+        text
+    }
+
+    fn tab(&self) -> String {
+        let mut text = format!(
+            "{}{}年政府信息公开工作年度报告\n一、总体情况\n{}年，全市共受理政府信息公开申请{}件。\n二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n",
+            self.body, self.year, self.year, self.rows[0][6]
+        );
+        for (label, cells) in self.proactive() {
+            if label == "行政许可" {
+                text.push_str("第二十条第（五）项\n信息内容\t本年处理决定数量\n");
+            } else if label == "行政处罚" {
+                text.push_str("第二十条第（六）项\n信息内容\t本年处理决定数量\n");
+            } else if label == "行政事业性收费" {
+                text.push_str("第二十条第（八）项\n信息内容\t本年收费金额（单位：万元）\n");
+            }
+            let cells: Vec<String> = cells.iter().map(u64::to_string).collect();
+            let _ = writeln!(text, "{label}\t{}", cells.join("\t"));
+        }
+        text.push_str("三、收到和处理政府信息公开申请情况\n申请人情况\t自然人\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t总计\n");
+        for ((_, label), row) in MATRIX.iter().zip(&self.rows) {
+            let cells: Vec<String> = row.iter().map(u64::to_string).collect();
+            let _ = writeln!(text, "{label}\t{}", cells.join("\t"));
+        }
+        let cells: Vec<String> = self.review.iter().map(u64::to_string).collect();
+        let _ = write!(text, "四、政府信息公开行政复议、行政诉讼情况\n行政复议\t行政诉讼\n结果维持\t结果纠正\t其他结果\t尚未审结\t总计\n{}\n五、存在的主要问题及改进情况\n无。\n", cells.join("\t"));
+        text
+    }
+
+    fn cells(&self) -> String {
+        let mut text = format!(
+            "{}{}年政府信息公开工作年度报告\n一、总体情况\n{}年，全市共受理政府信息公开申请{}件。\n二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\n本年制发件数\n本年废止件数\n现行有效件数\n",
+            self.body, self.year, self.year, self.rows[0][6]
+        );
+        for (label, cells) in self.proactive() {
+            if label == "行政许可" {
+                text.push_str("第二十条第（五）项\n信息内容\n本年处理决定数量\n");
+            } else if label == "行政处罚" {
+                text.push_str("第二十条第（六）项\n信息内容\n本年处理决定数量\n");
+            } else if label == "行政事业性收费" {
+                text.push_str("第二十条第（八）项\n信息内容\n本年收费金额（单位：万元）\n");
+            }
+            let _ = writeln!(text, "{label}");
+            for c in cells {
+                let _ = writeln!(text, "{c}");
+            }
+        }
+        text.push_str("三、收到和处理政府信息公开申请情况\n申请人情况\n自然人\n法人或其他组织\n总计\n商业\n企业\n科研\n机构\n社会公益组织\n法律服务机构\n其他\n");
+        for (k, ((_, label), row)) in MATRIX.iter().zip(&self.rows).enumerate() {
+            if k == 2 {
+                text.push_str("三、本年度办理结果\n");
+            }
+            if k == 4 {
+                text.push_str("（三）不予\n公开\n");
+            } else if k == 12 {
+                text.push_str("（四）无法\n提供\n");
+            } else if k == 15 {
+                text.push_str("（五）不予\n处理\n");
+            } else if k == 20 {
+                text.push_str("（六）其他\n处理\n");
+            }
+            // A numbered item's number on a line of its own: `1.` / `属于国家秘密`.
+            match label.split_once('.') {
+                Some((n, rest)) if n.len() == 1 => {
+                    let _ = writeln!(text, "{n}.\n{rest}");
+                }
+                _ => {
+                    let _ = writeln!(text, "{label}");
+                }
+            }
+            for c in row {
+                let _ = writeln!(text, "{c}");
+            }
+        }
+        text.push_str("四、政府信息公开行政复议、行政诉讼情况\n行政复议\n行政诉讼\n结\n果\n维\n持\n结果\n纠正\n其他\n结果\n尚未\n审结\n总计\n未经复议直接起诉\n复议后起诉\n");
+        for v in self.review {
+            let _ = writeln!(text, "{v}");
+        }
+        text.push_str("五、存在的主要问题及改进情况\n无。\n");
+        text
+    }
+}
+
+/// The cells of a crawled (run-collapsed) document that its printed lines and its table's
+/// identities do not settle: each row's collapsed values are expanded in every way, and a
+/// cell counts as determined when the readings that satisfy the row's own identities agree on
+/// it. This is a lower bound (the reader may also use identities between rows): figures
+/// outside it are left out of the coverage figure, never out of the wrong-figure check.
+fn undetermined_when_crawled(doc: &Doc2021) -> Vec<(&'static str, &'static str)> {
+    fn dedup(cells: &[u64]) -> Vec<u64> {
+        let mut v: Vec<u64> = cells.to_vec();
+        v.dedup();
+        v
+    }
+    fn compositions(printed: &[u64], n: usize, out: &mut Vec<Vec<u64>>, acc: &mut Vec<u64>) {
+        if printed.is_empty() {
+            if acc.len() == n {
+                out.push(acc.clone());
+            }
+            return;
+        }
+        let left = n - acc.len();
+        for len in 1..=left.saturating_sub(printed.len() - 1) {
+            acc.extend(std::iter::repeat_n(printed[0], len));
+            compositions(&printed[1..], n, out, acc);
+            acc.truncate(acc.len() - len);
+        }
+    }
+    let settled = |cells: &[u64], ok: &dyn Fn(&[u64]) -> bool| -> Vec<bool> {
+        let mut all = Vec::new();
+        compositions(&dedup(cells), cells.len(), &mut all, &mut Vec::new());
+        let valid: Vec<&Vec<u64>> = all.iter().filter(|c| ok(c)).collect();
+        (0..cells.len())
+            .map(|i| !valid.is_empty() && valid.iter().all(|c| c[i] == valid[0][i]))
+            .collect()
+    };
+    let mut out = Vec::new();
+    let codes2: [&[&'static str]; 6] = [
+        &["proactive.rules.issued", "proactive.rules.repealed", "proactive.rules.in_force"],
+        &[
+            "proactive.normative_docs.issued",
+            "proactive.normative_docs.repealed",
+            "proactive.normative_docs.in_force",
+        ],
+        &["proactive.licensing.decisions"],
+        &["proactive.penalty.decisions"],
+        &["proactive.coercion.decisions"],
+        &["proactive.fees.amount"],
+    ];
+    for ((_, cells), codes) in doc.proactive().iter().zip(codes2) {
+        // No identity ties table 二's cells: only a row printed whole, or as one value.
+        let k = dedup(cells).len();
+        if k != cells.len() && k != 1 {
+            out.extend(codes.iter().map(|c| (*c, "total")));
+        }
+    }
+    let columns = crate::model::Breakdown::APPLICATION_COLUMNS;
+    for ((code, _), row) in MATRIX.iter().zip(&doc.rows) {
+        let ok = |c: &[u64]| c[6] == c[..6].iter().sum::<u64>();
+        for (i, s) in settled(row, &ok).into_iter().enumerate() {
+            if !s {
+                out.push((*code, columns[i].as_str()));
+            }
+        }
+    }
+    let ok = |c: &[u64]| (0..3).all(|g| c[g * 5 + 4] == c[g * 5..g * 5 + 4].iter().sum::<u64>());
+    let codes = crate::ingest::national2019::REVIEW_CODES;
+    for (i, s) in settled(&doc.review, &ok).into_iter().enumerate() {
+        if !s {
+            out.push((codes[i], "total"));
+        }
+    }
+    out
 }

@@ -11,6 +11,7 @@ mod formats;
 mod ingest;
 mod places;
 mod pty;
+mod reader;
 mod robustness;
 mod synth;
 mod templates;

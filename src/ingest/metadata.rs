@@ -61,7 +61,8 @@ pub fn find_title(lines: &[&str]) -> Option<Title> {
     let mut previous: Option<&str> = None;
     for (i, raw) in lines.iter().enumerate().take(60) {
         let line = fold_width(raw);
-        let t = line.trim();
+        // A crawler's header block (`标题：…`, `发布时间：…`) names the title as a field.
+        let t = crawler_field(line.trim(), "标题").unwrap_or(line.trim());
         if t.is_empty() {
             continue;
         }
@@ -85,6 +86,14 @@ pub fn find_title(lines: &[&str]) -> Option<Title> {
         previous = Some(raw);
     }
     None
+}
+
+/// The value of a crawler's header field (`标题: …` / `标题：…`), width-folded.
+pub fn crawler_field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    line.strip_prefix(name)?
+        .trim_start()
+        .strip_prefix(':')
+        .map(str::trim)
 }
 
 /// Reads a caption at line index `i`, with its scope parenthesis on one of the next lines.

@@ -10,6 +10,7 @@
 //! [`Problem`]: crate::model::Problem
 //! [`UnmappedRow`]: crate::model::UnmappedRow
 
+pub mod align;
 pub mod label;
 pub mod lines;
 pub mod markup;
@@ -18,6 +19,7 @@ pub mod national2014;
 pub mod national2019;
 pub mod pdf;
 pub mod repair;
+pub mod template;
 pub mod text;
 pub mod value;
 

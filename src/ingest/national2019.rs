@@ -15,6 +15,9 @@
 
 use crate::model::{Breakdown, Figure, Problem, Template};
 
+use super::align;
+use super::template::{self, TableTemplate, TemplateDef};
+
 use super::label::{fold_width, label_key, numbering, Numbering};
 use super::lines::is_footer;
 use super::value::{parse_cell, Cell};
@@ -169,18 +172,43 @@ fn sections(lines: &[&str]) -> Option<(usize, usize, usize, usize)> {
     let find = |from: usize, pred: &dyn Fn(&str) -> bool| {
         (from..lines.len()).find(|&i| pred(&compacted[i]))
     };
-    let t3 = find(0, &|c| c.contains("收到和处理政府信息公开申请情况"))?;
+    // A heading, not the opening paragraph that lists the sections (`本报告由总体情况、主动公开
+    // 政府信息情况、收到和处理…组成`): numbered 三、 or short.
+    let heading = |c: &str| {
+        c.chars().count() <= 40
+            || c.chars().next().is_some_and(|f| "一二三四五六七八九".contains(f))
+                && c.chars().nth(1) == Some('、')
+    };
+    let t3 = find(0, &|c| c.contains("收到和处理政府信息公开申请情况") && heading(c))
+        .or_else(|| find(0, &|c| c.contains("收到和处理政府信息公开申请情况")))?;
     let t2 = (0..t3)
         .rev()
-        .find(|&i| compacted[i].contains("主动公开政府信息情况"))
+        .find(|&i| compacted[i].contains("主动公开政府信息情况") && heading(&compacted[i]))
         .unwrap_or(t3);
     let t4 = find(t3, &|c| {
         c.contains("行政复议") && c.contains("行政诉讼情况") || c.contains("行政法复议")
     })?;
-    let end = find(t4 + 1, &|c| {
-        c.starts_with("五、") || c.contains("存在的主要问题")
-    })
-    .unwrap_or(lines.len());
+    let is_five = |c: &str| c.starts_with("五、") || c.contains("存在的主要问题");
+    let has_value = |i: usize| {
+        fold_width(lines[i])
+            .split_whitespace()
+            .any(|t| matches!(parse_cell(t), Ok(Cell::Number { .. })))
+    };
+    // Some sites print the heading 五 before table 四's header as well as after the table: the
+    // end is the first 五 with a value of table 四 before it.
+    let mut end = lines.len();
+    let mut from = t4 + 1;
+    while let Some(e) = find(from, &|c| is_five(c)) {
+        end = e;
+        if (t4 + 1..e).any(has_value) {
+            break;
+        }
+        from = e + 1;
+        end = lines.len();
+    }
+    if end == lines.len() {
+        end = find(t4 + 1, &|c| is_five(c)).unwrap_or(lines.len());
+    }
     Some((t2, t3, t4, end))
 }
 
@@ -194,8 +222,132 @@ pub fn read_tables(lines: &[&str]) -> Tables {
     read_proactive(lines, t2, t3, &mut out);
     read_matrix(lines, t3, t4, &mut out);
     read_review(lines, t4, end, &mut out);
+    align_tables(lines, (t2, t3, t4, end), &mut out);
     derive(&mut out);
     out
+}
+
+/// The template whose signature the region prints; `fallback` when neither or both do.
+fn template_of(lines: &[&str], from: usize, to: usize, fallback: Template) -> &'static TemplateDef {
+    let text: String = lines[from..to].iter().map(|l| compact(l)).collect();
+    let signed = |t: Template| {
+        template::get(t).filter(|d| d.signature.iter().any(|s| text.contains(s.as_str())))
+    };
+    match (signed(Template::National2019), signed(Template::National2021)) {
+        (Some(d), None) | (None, Some(d)) => d,
+        _ => template::get(fallback).expect("built-in template"),
+    }
+}
+
+/// Which table a problem of the older per-shape readers belongs to.
+fn table_of(p: &Problem) -> &'static str {
+    match p.indicator {
+        Some(c) if c.starts_with("proactive.") => "二",
+        Some(c) if c.starts_with("application.") => "三",
+        Some(c) if c.starts_with("review.") || c.starts_with("litigation.") => "四",
+        _ if p.label.contains("收到和处理") => "三",
+        _ if p.label.contains("行政复议") => "四",
+        _ => "",
+    }
+}
+
+/// Reads tables 三, 四 and 二 again with the template-driven aligner, and keeps its reading of
+/// a table where it places more cells than the per-shape reader and agrees with it on every
+/// cell both placed. Where the two disagree, neither figure is stored.
+fn align_tables(lines: &[&str], (t2, t3, t4, end): (usize, usize, usize, usize), out: &mut Tables) {
+    let fallback = out.matrix_template.unwrap_or(Template::National2021);
+    let d3 = template_of(lines, t3, t4, Template::National2019);
+    let d3 = if d3.template == Template::National2019
+        && !compact_region(lines, t3, t4).contains("其他处理")
+    {
+        template::get(fallback).expect("built-in template")
+    } else {
+        d3
+    };
+    let d4 = template::get(Template::National2021).expect("built-in template");
+    let d2 = template_of(lines, t2, t3, Template::National2021);
+    let mut evidence = false;
+    for (def, id, from, to) in [(d3, "三", t3, t4), (d4, "四", t4, end), (d2, "二", t2, t3)] {
+        let Some(table) = def.table(id) else { continue };
+        // Table 二 may open with prose (`本机关主动公开…277件`): its rows start at the first block
+        // heading (第二十条第（一）项).
+        let from = match id {
+            "二" => (from..to)
+                .find(|&i| compact(lines[i]).starts_with("第二十条"))
+                .unwrap_or(from + 1),
+            _ => from + 1,
+        };
+        let tokens = align::tokenize(lines, from, to);
+        let aligned = align::align(table, &tokens, evidence);
+        evidence |= aligned.collapsed;
+        adopt(out, def.template, table, aligned);
+    }
+}
+
+fn compact_region(lines: &[&str], from: usize, to: usize) -> String {
+    lines[from..to].iter().map(|l| compact(l)).collect()
+}
+
+fn adopt(out: &mut Tables, template: Template, table: &TableTemplate, a: align::Aligned) {
+    let is_cell = |f: &Figure| {
+        !f.derived
+            && table
+                .cells
+                .iter()
+                .any(|c| c.code == f.indicator && c.breakdown == f.breakdown)
+    };
+    let old: Vec<&Figure> = out.figures.iter().filter(|f| is_cell(f)).collect();
+    let old_problems = out.problems.iter().filter(|p| table_of(p) == table.id).count();
+    if old.len() == table.cells.len() && old_problems == 0 {
+        return;
+    }
+    if a.placed.len() <= old.len() {
+        return;
+    }
+    let disagree: Vec<usize> = a
+        .placed
+        .iter()
+        .filter(|p| {
+            let c = table.cells[p.cell];
+            old.iter()
+                .any(|f| f.indicator == c.code && f.breakdown == c.breakdown && f.value != p.value)
+        })
+        .map(|p| p.cell)
+        .collect();
+    out.figures.retain(|f| !is_cell(f));
+    out.problems.retain(|p| table_of(p) != table.id);
+    let problem = |line: usize, cell: Option<usize>, message: String| Problem {
+        source_line: line as u32 + 1,
+        label: table.title.clone(),
+        raw_text: String::new(),
+        indicator: cell.map(|c| table.cells[c].code),
+        message,
+    };
+    for p in &a.placed {
+        let c = table.cells[p.cell];
+        if disagree.contains(&p.cell) {
+            out.problems.push(problem(
+                p.line,
+                Some(p.cell),
+                format!(
+                    "{} ({}): two readings of the table disagree on this cell: left out (ambiguous)",
+                    c.code,
+                    c.breakdown.as_str()
+                ),
+            ));
+            continue;
+        }
+        out.figures.push(figure(c.code, c.breakdown, p.value, p.line, template));
+    }
+    for (line, cell, message) in a.ambiguous {
+        out.problems.push(problem(line, cell, message));
+    }
+    for (line, cell, message) in a.notes {
+        out.notes.push(problem(line, cell, message));
+    }
+    if table.id == "三" {
+        out.matrix_template = Some(template);
+    }
 }
 
 fn figure(

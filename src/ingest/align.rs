@@ -1,0 +1,786 @@
+//! Lays a document's numbers onto a template's rows, and stores only what the table's own
+//! arithmetic proves.
+//!
+//! The document becomes a stream of tokens in reading order — text (label fragments) and values
+//! — whatever its shape: a row per line, one cell per line (pdftotext's default rendering,
+//! crawlers' text of HTML tables), labels split over lines. Labels are found in the text
+//! between values (so `1.` / `属于国家秘密` is one label), and only in the template's order.
+//!
+//! Three readings, tried in this order:
+//! 1. **Local**: each row's cells are the values between its label and the next row's label,
+//!    and there are exactly as many as the row has cells. Stored as printed; where an identity
+//!    fails, the report itself printed it so, and that is said in a note.
+//! 2. **Collapsed runs**: some crawlers print a run of equal consecutive cells once (`46` / `0`
+//!    / `46` for a row of seven). A row with fewer values than cells is expanded in every way
+//!    that keeps the printed order, and a cell is stored only when every expansion that
+//!    satisfies all the identities gives it the same value; otherwise it is reported ambiguous
+//!    with its candidates. A blank cell is read as 0 the same way: only if the identities hold.
+//! 3. **Order**: when labels are out of place (pdftotext prints some labels after their
+//!    numbers) but the table holds exactly as many values as cells, the values are laid on the
+//!    cells in order — the only placement the token order allows — and stored only if every
+//!    identity of the table holds.
+//!
+//! Anything else is reported ambiguous and nothing of it is stored. Every search is bounded:
+//! past [`SEARCH_CAP`] combinations the rows involved are ambiguous, never a hang.
+
+use super::label::fold_width;
+use super::lines::is_footer;
+use super::template::{compact, TableTemplate};
+use super::value::{parse_cell, Cell as ValueCell};
+
+/// The most combinations of row readings one table's search may try.
+pub const SEARCH_CAP: usize = 200_000;
+
+/// A token of the document, in reading order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Token {
+    /// Text: a label or part of one, width-folded and without whitespace.
+    Text(String),
+    /// A value cell: its number in the catalog's unit, or `None` when printed blank.
+    Value(Option<f64>, String),
+}
+
+/// A token and the 0-based line it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    /// The token.
+    pub token: Token,
+    /// 0-based line index.
+    pub line: usize,
+}
+
+/// Reads a value cell in the catalog's unit (an amount printed in 元 becomes 万元).
+pub fn value_of(raw: &str) -> Option<Option<f64>> {
+    match parse_cell(raw) {
+        Ok(ValueCell::Number { value, unit }) => Some(Some(if unit == Some("元") {
+            value / 10_000.0
+        } else {
+            value
+        })),
+        Ok(ValueCell::Blank) => Some(None),
+        Err(_) => None,
+    }
+}
+
+/// The tokens of `lines[from..to]`: whitespace-separated pieces, each a value or text; page
+/// footers are skipped.
+pub fn tokenize(lines: &[&str], from: usize, to: usize) -> Vec<Located> {
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate().take(to).skip(from) {
+        if is_footer(line) {
+            continue;
+        }
+        let folded = fold_width(line);
+        for piece in folded.split_whitespace() {
+            let token = match value_of(piece) {
+                Some(v) => Token::Value(v, piece.to_string()),
+                None => Token::Text(compact(piece)),
+            };
+            out.push(Located { token, line: i });
+        }
+    }
+    out
+}
+
+/// How a stored cell was placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// Between its row's label and the next, as many values as cells.
+    Local,
+    /// Expanded from a run printed once, proven by the identities.
+    Expanded,
+    /// Printed blank, read as 0 because the identities hold with 0.
+    Blank,
+    /// Laid on the cells in the order of the values, proven by every identity of the table.
+    Order,
+}
+
+/// A cell placed with certainty.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    /// Index into the template's cells.
+    pub cell: usize,
+    /// The value.
+    pub value: f64,
+    /// 0-based line of the value it was read from.
+    pub line: usize,
+    /// How.
+    pub how: How,
+}
+
+/// What the alignment of one table gives.
+#[derive(Debug, Default, Clone)]
+pub struct Aligned {
+    /// Cells stored.
+    pub placed: Vec<Placed>,
+    /// (0-based line, row's first cell, message) of rows or cells left out as ambiguous.
+    pub ambiguous: Vec<(usize, Option<usize>, String)>,
+    /// (0-based line, row's first cell, message): readings that were proven, and identities
+    /// the report itself breaks.
+    pub notes: Vec<(usize, Option<usize>, String)>,
+    /// True when a collapsed run was expanded with proof: evidence that the document's source
+    /// prints equal consecutive cells once.
+    pub collapsed: bool,
+}
+
+/// A row's values as found between its label and the next.
+struct Segment {
+    row: usize,
+    line: usize,
+    values: Vec<(Option<f64>, usize, String)>,
+}
+
+/// Finds the rows' labels in the token stream and gives each the values that follow it.
+/// Returns the segments and the values found before any label (orphans).
+fn segments(
+    table: &TableTemplate,
+    tokens: &[Located],
+) -> (Vec<Segment>, Vec<(Option<f64>, usize, String)>) {
+    let mut segs: Vec<Segment> = Vec::new();
+    let mut orphans = Vec::new();
+    let mut chunk = String::new();
+    let mut next = 0;
+    if table.rows.first().is_some_and(|r| r.labels.is_empty()) {
+        segs.push(Segment {
+            row: 0,
+            line: tokens.first().map_or(0, |t| t.line),
+            values: Vec::new(),
+        });
+        next = 1;
+    }
+    for t in tokens {
+        match &t.token {
+            Token::Text(s) => {
+                chunk.push_str(s);
+                // The earliest label in the text, among the rows not yet found.
+                while let Some((r, end)) = (next..table.rows.len())
+                    .filter_map(|r| {
+                        table.rows[r]
+                            .labels
+                            .iter()
+                            .filter_map(|l| chunk.find(l.as_str()).map(|p| (p, p + l.len())))
+                            .min()
+                            .map(|(p, e)| (p, r, e))
+                    })
+                    .min()
+                    .map(|(_, r, e)| (r, e))
+                {
+                    segs.push(Segment {
+                        row: r,
+                        line: t.line,
+                        values: Vec::new(),
+                    });
+                    next = r + 1;
+                    chunk.drain(..end);
+                }
+            }
+            Token::Value(v, raw) => {
+                chunk.clear();
+                match segs.last_mut() {
+                    Some(s) => s.values.push((*v, t.line, raw.clone())),
+                    None => orphans.push((*v, t.line, raw.clone())),
+                }
+            }
+        }
+    }
+    (segs, orphans)
+}
+
+/// Every way `printed` can be a run-collapsed rendering of `n` cells: each printed value
+/// stands for a run of one or more equal cells, and neighbouring runs differ.
+fn expansions(printed: &[f64], n: usize) -> Vec<Vec<f64>> {
+    let k = printed.len();
+    if k == 0 || k > n || printed.windows(2).any(|w| w[0] == w[1]) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut lengths = vec![1usize; k];
+    // Compositions of n into k positive parts, by recursion on the remaining cells.
+    fn go(
+        i: usize,
+        left: usize,
+        lengths: &mut Vec<usize>,
+        printed: &[f64],
+        out: &mut Vec<Vec<f64>>,
+    ) {
+        let k = printed.len();
+        if i == k - 1 {
+            lengths[i] = left;
+            let mut cells = Vec::new();
+            for (v, &len) in printed.iter().zip(lengths.iter()) {
+                cells.extend(std::iter::repeat_n(*v, len));
+            }
+            out.push(cells);
+            return;
+        }
+        for len in 1..=left - (k - 1 - i) {
+            lengths[i] = len;
+            go(i + 1, left - len, lengths, printed, out);
+        }
+    }
+    go(0, n, &mut lengths, printed, &mut out);
+    out
+}
+
+fn holds(sum: f64) -> bool {
+    sum.abs() < 1e-6
+}
+
+/// A row's possible readings.
+struct Candidates {
+    seg: usize,
+    readings: Vec<Vec<f64>>,
+    how: How,
+}
+
+/// Aligns one table. `allow_unproven_runs` lets a row with no identity of its own be expanded
+/// from a single printed value (all its cells equal), which is only sound when the document
+/// has shown elsewhere that it collapses runs.
+pub fn align(table: &TableTemplate, tokens: &[Located], allow_unproven_runs: bool) -> Aligned {
+    let mut out = Aligned::default();
+    let (segs, orphans) = segments(table, tokens);
+    let local = orphans.is_empty()
+        && !segs.is_empty()
+        && segs.iter().all(|s| {
+            let n = table.rows[s.row].cells.len();
+            !s.values.is_empty() && s.values.len() <= n
+        });
+    if local {
+        align_local(table, &segs, allow_unproven_runs, &mut out);
+        return out;
+    }
+    align_order(table, tokens, &segs, &orphans, &mut out);
+    out
+}
+
+fn first_line(tokens: &[Located]) -> usize {
+    tokens.first().map_or(0, |t| t.line)
+}
+
+/// Reading 3: the values in order onto every cell, proven by every identity.
+fn align_order(
+    table: &TableTemplate,
+    tokens: &[Located],
+    segs: &[Segment],
+    orphans: &[(Option<f64>, usize, String)],
+    out: &mut Aligned,
+) {
+    let values: Vec<(Option<f64>, usize)> = tokens
+        .iter()
+        .filter_map(|t| match &t.token {
+            Token::Value(v, _) => Some((*v, t.line)),
+            Token::Text(_) => None,
+        })
+        .collect();
+    let line = first_line(tokens);
+    let why = if !orphans.is_empty() {
+        format!("{} values before the first row's label", orphans.len())
+    } else if let Some(s) = segs
+        .iter()
+        .find(|s| s.values.len() > table.rows[s.row].cells.len())
+    {
+        format!(
+            "{} values after the label of a row of {} cells (line {})",
+            s.values.len(),
+            table.rows[s.row].cells.len(),
+            s.line + 1
+        )
+    } else {
+        "labels without values".to_string()
+    };
+    if values.len() != table.cells.len() || values.iter().any(|(v, _)| v.is_none()) {
+        if !values.is_empty() {
+            out.ambiguous.push((
+                line,
+                None,
+                format!(
+                    "table {}: the values cannot be placed with certainty ({why}; {} values for {} cells): left out (ambiguous)",
+                    table.id,
+                    values.len(),
+                    table.cells.len()
+                ),
+            ));
+        }
+        return;
+    }
+    let cells: Vec<f64> = values.iter().map(|(v, _)| v.unwrap_or(0.0)).collect();
+    let failed: Vec<&str> = table
+        .identities
+        .iter()
+        .filter(|id| !holds(id.terms.iter().map(|&(c, s)| s * cells[c]).sum()))
+        .map(|id| id.text.as_str())
+        .collect();
+    if failed.is_empty() {
+        for (i, (_, l)) in values.iter().enumerate() {
+            out.placed.push(Placed {
+                cell: i,
+                value: cells[i],
+                line: *l,
+                how: How::Order,
+            });
+        }
+        out.notes.push((
+            line,
+            None,
+            format!(
+                "table {}: labels out of place ({why}); the {} values were laid on the cells in printed order, and every identity of the table holds",
+                table.id,
+                values.len()
+            ),
+        ));
+        return;
+    }
+    // pdftotext prints some stretches of a table column by column: try blocks of rows, each
+    // printed row by row or column by column, in the rows' order.
+    let readings = blocks(table, &cells);
+    let Some(readings) = readings.filter(|r| !r.is_empty()) else {
+        out.ambiguous.push((
+            line,
+            None,
+            format!(
+                "table {}: labels out of place ({why}); laid in order, the values break {} identities (first: {}), and no reading by blocks of rows holds (or more than {BLOCK_CAP} were tried): left out (ambiguous)",
+                table.id,
+                failed.len(),
+                failed[0]
+            ),
+        ));
+        return;
+    };
+    let mut placed = 0;
+    for c in 0..table.cells.len() {
+        let v = readings[0].0[c];
+        if readings.iter().all(|r| r.0[c] == v) {
+            // Its source line: the printed value it was read from in the first reading.
+            let l = values[readings[0].1[c]].1;
+            out.placed.push(Placed {
+                cell: c,
+                value: v,
+                line: l,
+                how: How::Order,
+            });
+            placed += 1;
+        } else {
+            let mut xs: Vec<f64> = readings.iter().map(|r| r.0[c]).collect();
+            xs.sort_by(f64::total_cmp);
+            xs.dedup();
+            out.ambiguous.push((
+                line,
+                Some(c),
+                format!(
+                    "table {}: {} ({}) is one of {} by the readings of its blocks that satisfy every identity (ambiguous, not stored)",
+                    table.id,
+                    table.cells[c].code,
+                    table.cells[c].breakdown.as_str(),
+                    xs.iter().map(|x| format_value(*x)).collect::<Vec<_>>().join(" or ")
+                ),
+            ));
+        }
+    }
+    out.notes.push((
+        line,
+        None,
+        format!(
+            "table {}: labels out of place ({why}); the values read as blocks of rows printed row by row or column by column: {} reading(s) satisfy every identity, {placed} of {} cells agree in all and are stored",
+            table.id,
+            readings.len(),
+            table.cells.len()
+        ),
+    ));
+}
+
+/// The most partial readings the block search may visit.
+pub const BLOCK_CAP: usize = 50_000;
+
+/// Readings of `values` as consecutive blocks of rows, each printed column by column (a block
+/// of one row is a row printed in order), that satisfy every identity of the table: each as
+/// (cell values, index of the printed value of each cell). `None` past [`BLOCK_CAP`], or when
+/// the table's rows differ in width.
+#[allow(clippy::type_complexity)]
+fn blocks(table: &TableTemplate, values: &[f64]) -> Option<Vec<(Vec<f64>, Vec<usize>)>> {
+    let w = table.rows.first()?.cells.len();
+    if w < 2 || table.rows.iter().any(|r| r.cells.len() != w) || values.len() != table.cells.len() {
+        return None;
+    }
+    // Identities within one row, by row.
+    let own: Vec<Vec<&super::template::Identity>> = table
+        .rows
+        .iter()
+        .map(|r| {
+            table
+                .identities
+                .iter()
+                .filter(|id| id.terms.iter().all(|(c, _)| r.cells.contains(c)))
+                .collect()
+        })
+        .collect();
+    struct Search<'a> {
+        table: &'a TableTemplate,
+        values: &'a [f64],
+        own: Vec<Vec<&'a super::template::Identity>>,
+        w: usize,
+        cells: Vec<f64>,
+        source: Vec<usize>,
+        found: Vec<(Vec<f64>, Vec<usize>)>,
+        visited: usize,
+    }
+    fn go(s: &mut Search, row: usize) -> bool {
+        s.visited += 1;
+        if s.visited > BLOCK_CAP {
+            return false;
+        }
+        let rows = s.table.rows.len();
+        if row == rows {
+            let ok = s
+                .table
+                .identities
+                .iter()
+                .all(|id| holds(id.terms.iter().map(|&(c, sg)| sg * s.cells[c]).sum()));
+            if ok {
+                s.found.push((s.cells.clone(), s.source.clone()));
+            }
+            return true;
+        }
+        let w = s.w;
+        for m in 1..=rows - row {
+            let base = row * w;
+            // Column by column: cell (r, c) of the block is value c·m + r.
+            let at = |r: usize, c: usize| base + c * m + r;
+            // A block that reads the same as its rows in order adds nothing new.
+            if m > 1 && (0..m).all(|r| (0..w).all(|c| s.values[at(r, c)] == s.values[base + r * w + c])) {
+                continue;
+            }
+            let mut ok = true;
+            for r in 0..m {
+                for c in 0..w {
+                    s.cells[base + r * w + c] = s.values[at(r, c)];
+                    s.source[base + r * w + c] = at(r, c);
+                }
+                let cells = &s.cells;
+                ok &= s.own[row + r]
+                    .iter()
+                    .all(|id| holds(id.terms.iter().map(|&(c, sg)| sg * cells[c]).sum()));
+                if !ok {
+                    break;
+                }
+            }
+            if ok && !go(s, row + m) {
+                return false;
+            }
+        }
+        true
+    }
+    let mut s = Search {
+        table,
+        values,
+        own,
+        w,
+        cells: vec![0.0; values.len()],
+        source: (0..values.len()).collect(),
+        found: Vec::new(),
+        visited: 0,
+    };
+    go(&mut s, 0).then_some(s.found)
+}
+
+/// Readings 1 and 2.
+fn align_local(table: &TableTemplate, segs: &[Segment], unproven: bool, out: &mut Aligned) {
+    let mut fixed: Vec<Option<f64>> = vec![None; table.cells.len()];
+    let mut variable: Vec<Candidates> = Vec::new();
+    for (k, s) in segs.iter().enumerate() {
+        let row = &table.rows[s.row];
+        let n = row.cells.len();
+        let printed: Vec<Option<f64>> = s.values.iter().map(|v| v.0).collect();
+        // A row printed without a label (table 四's fifteen cells) and spread over several
+        // lines has no local reading: its order is proven by its identities or not at all.
+        let unlabelled = row.labels.is_empty() && {
+            let mut lines: Vec<usize> = s.values.iter().map(|v| v.1).collect();
+            lines.dedup();
+            lines.len() > 1
+        };
+        if printed.len() == n && printed.iter().all(Option::is_some) && !unlabelled {
+            for (c, v) in row.cells.clone().zip(&printed) {
+                fixed[c] = *v;
+            }
+            continue;
+        }
+        let (readings, how) = if printed.len() == n {
+            let how = if printed.iter().all(Option::is_some) {
+                How::Order
+            } else {
+                How::Blank
+            };
+            (vec![printed.iter().map(|v| v.unwrap_or(0.0)).collect()], how)
+        } else if printed.iter().all(Option::is_some) {
+            let p: Vec<f64> = printed.iter().map(|v| v.unwrap_or(0.0)).collect();
+            (expansions(&p, n), How::Expanded)
+        } else {
+            (Vec::new(), How::Expanded)
+        };
+        // A row's own identities (table 三's 总计 column, table 四's totals) narrow it at once.
+        let own: Vec<_> = table
+            .identities
+            .iter()
+            .filter(|id| id.terms.iter().all(|(c, _)| row.cells.contains(c)))
+            .collect();
+        let readings: Vec<Vec<f64>> = readings
+            .into_iter()
+            .filter(|r| {
+                own.iter().all(|id| {
+                    holds(
+                        id.terms
+                            .iter()
+                            .map(|&(c, sg)| sg * r[c - row.cells.start])
+                            .sum(),
+                    )
+                })
+            })
+            .collect();
+        let unprovable = own.is_empty() && how == How::Expanded && !unproven;
+        if readings.is_empty() || unprovable {
+            out.ambiguous.push((
+                s.line,
+                Some(row.cells.start),
+                format!(
+                    "{} values ({}) for a row of {} cells: no reading of them can be proven (ambiguous, not stored)",
+                    printed.len(),
+                    s.values.iter().map(|v| v.2.as_str()).collect::<Vec<_>>().join(" "),
+                    n
+                ),
+            ));
+            continue;
+        }
+        variable.push(Candidates {
+            seg: k,
+            readings,
+            how,
+        });
+    }
+    // Identities between fixed cells only: the report's own arithmetic, said but not searched.
+    let in_variable = |c: usize| {
+        variable
+            .iter()
+            .any(|v| table.rows[segs[v.seg].row].cells.contains(&c))
+    };
+    let mut search = Vec::new();
+    for id in &table.identities {
+        if id.terms.iter().all(|&(c, _)| fixed[c].is_some()) {
+            let sum: f64 = id.terms.iter().map(|&(c, s)| s * fixed[c].unwrap_or(0.0)).sum();
+            if !holds(sum) {
+                let line = segs.first().map_or(0, |s| s.line);
+                out.notes.push((
+                    line,
+                    None,
+                    format!(
+                        "table {}: the report's printed figures break an identity: {}",
+                        table.id, id.text
+                    ),
+                ));
+            }
+        } else if id
+            .terms
+            .iter()
+            .all(|&(c, _)| fixed[c].is_some() || in_variable(c))
+            && id.terms.iter().any(|&(c, _)| in_variable(c))
+        {
+            search.push(id);
+        }
+    }
+    for s in segs {
+        let row = &table.rows[s.row];
+        if row.cells.clone().all(|c| fixed[c].is_some()) {
+            for (c, v) in row.cells.clone().zip(&s.values) {
+                out.placed.push(Placed {
+                    cell: c,
+                    value: fixed[c].unwrap_or(0.0),
+                    line: v.1,
+                    how: How::Local,
+                });
+            }
+        }
+    }
+    if variable.is_empty() {
+        return;
+    }
+    let combos = variable
+        .iter()
+        .try_fold(1usize, |acc, v| acc.checked_mul(v.readings.len()))
+        .filter(|&n| n <= SEARCH_CAP);
+    let Some(combos) = combos else {
+        for v in &variable {
+            let s = &segs[v.seg];
+            out.ambiguous.push((
+                s.line,
+                Some(table.rows[s.row].cells.start),
+                format!(
+                    "table {}: more than {SEARCH_CAP} readings of its collapsed rows: left out (ambiguous)",
+                    table.id
+                ),
+            ));
+        }
+        return;
+    };
+    // Every combination; per cell, the values it takes in the consistent ones.
+    let mut seen: Vec<Option<Result<f64, Vec<f64>>>> = vec![None; table.cells.len()];
+    let mut consistent = 0usize;
+    let mut cells = fixed.clone();
+    for n in 0..combos {
+        let mut rest = n;
+        for v in &variable {
+            let r = &v.readings[rest % v.readings.len()];
+            rest /= v.readings.len();
+            let row = &table.rows[segs[v.seg].row];
+            for (c, x) in row.cells.clone().zip(r) {
+                cells[c] = Some(*x);
+            }
+        }
+        let ok = search.iter().all(|id| {
+            holds(id.terms.iter().map(|&(c, s)| s * cells[c].unwrap_or(f64::NAN)).sum())
+        });
+        if !ok {
+            continue;
+        }
+        consistent += 1;
+        for v in &variable {
+            for c in table.rows[segs[v.seg].row].cells.clone() {
+                let x = cells[c].unwrap_or(f64::NAN);
+                seen[c] = Some(match seen[c].take() {
+                    None => Ok(x),
+                    Some(Ok(y)) if y == x => Ok(y),
+                    Some(Ok(y)) => Err(vec![y, x]),
+                    Some(Err(mut xs)) => {
+                        if !xs.contains(&x) {
+                            xs.push(x);
+                        }
+                        Err(xs)
+                    }
+                });
+            }
+        }
+    }
+    if consistent > 0 {
+        out.collapsed |= variable.iter().any(|v| v.how == How::Expanded);
+    }
+    for v in &variable {
+        let s = &segs[v.seg];
+        let row = &table.rows[s.row];
+        let printed = s.values.iter().map(|v| v.2.as_str()).collect::<Vec<_>>().join(" ");
+        if consistent == 0 {
+            out.ambiguous.push((
+                s.line,
+                Some(row.cells.start),
+                format!(
+                    "printed '{printed}' for {} cells: none of its {} readings satisfies the table's identities (ambiguous, not stored)",
+                    row.cells.len(),
+                    v.readings.len()
+                ),
+            ));
+            continue;
+        }
+        let mut stored = Vec::new();
+        for (k, c) in row.cells.clone().enumerate() {
+            // The printed value each cell comes from: its source line.
+            let line = s.values.get(k.min(s.values.len() - 1)).map_or(s.line, |x| x.1);
+            match &seen[c] {
+                Some(Ok(x)) => {
+                    out.placed.push(Placed {
+                        cell: c,
+                        value: *x,
+                        line,
+                        how: v.how,
+                    });
+                    stored.push(format_value(*x));
+                }
+                Some(Err(xs)) => {
+                    let mut xs = xs.clone();
+                    xs.sort_by(f64::total_cmp);
+                    out.ambiguous.push((
+                        s.line,
+                        Some(c),
+                        format!(
+                            "printed '{printed}': cell {} of {} is one of {} by the identities (ambiguous, not stored)",
+                            k + 1,
+                            row.cells.len(),
+                            xs.iter().map(|x| format_value(*x)).collect::<Vec<_>>().join(" or ")
+                        ),
+                    ));
+                    stored.push("?".into());
+                }
+                None => stored.push("?".into()),
+            }
+        }
+        let what = match v.how {
+            How::Blank => "blank cells read as 0",
+            How::Order => "laid in printed order",
+            _ => "a collapsed run of equal cells expanded",
+        };
+        out.notes.push((
+            s.line,
+            Some(row.cells.start),
+            format!(
+                "printed '{printed}' for {} cells: {what}: {} (the only reading the identities allow)",
+                row.cells.len(),
+                stored.join(" ")
+            ),
+        ));
+    }
+}
+
+fn format_value(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::template::get;
+    use crate::model::Template;
+
+    fn toks(text: &str) -> Vec<Located> {
+        let lines: Vec<&str> = text.lines().collect();
+        tokenize(&lines, 0, lines.len())
+    }
+
+    #[test]
+    fn expansions_keep_order_and_runs() {
+        let e = expansions(&[46.0, 0.0, 46.0], 7);
+        assert_eq!(e.len(), 15);
+        assert!(e.contains(&vec![46.0, 0.0, 0.0, 0.0, 0.0, 0.0, 46.0]));
+        assert_eq!(expansions(&[0.0], 15), vec![vec![0.0; 15]]);
+        // Equal neighbours cannot come from a collapse.
+        assert!(expansions(&[1.0, 1.0], 3).is_empty());
+        assert!(expansions(&[1.0, 2.0, 3.0, 4.0], 3).is_empty());
+    }
+
+    #[test]
+    fn a_collapsed_review_table_is_fifteen_zeros() {
+        let t = get(Template::National2021).and_then(|t| t.table("四")).expect("四");
+        let a = align(t, &toks("结\n果\n维\n持\n总计\n0"), false);
+        assert_eq!(a.placed.len(), 15);
+        assert!(a.placed.iter().all(|p| p.value == 0.0 && p.how == How::Expanded));
+        assert!(a.collapsed);
+        // 3 0 0 1 4 then zeros: printed once each, the only reading is the real one.
+        let a = align(t, &toks("3\n0\n1\n4\n0"), false);
+        let v: Vec<f64> = a.placed.iter().map(|p| p.value).collect();
+        assert_eq!(v[..5], [3.0, 0.0, 0.0, 1.0, 4.0]);
+        assert!(v[5..].iter().all(|&x| x == 0.0), "{v:?}");
+    }
+
+    #[test]
+    fn an_ambiguous_collapse_is_not_stored() {
+        let t = get(Template::National2021).and_then(|t| t.table("二")).expect("二");
+        // 行政规范性文件 0 / 2: 0 0 2 or 0 2 2, nothing ties them.
+        let a = align(t, &toks("规章\n0\n行政规范性文件\n0\n2\n行政许可\n496"), true);
+        // Its first and last cells are 0 and 2 in both readings; the middle one is not known.
+        assert!(a.placed.iter().all(|p| p.cell != 4), "{:?}", a.placed);
+        assert!(a.placed.iter().any(|p| p.cell == 5 && p.value == 2.0));
+        assert!(a.ambiguous.iter().any(|x| x.1 == Some(4) && x.2.contains("0 or 2")));
+        // 规章 0 → 0 0 0 only when the document has shown that it collapses runs.
+        assert_eq!(a.placed.iter().filter(|p| p.cell < 3).count(), 3);
+        let a = align(t, &toks("规章\n0\n行政规范性文件\n0\n2\n行政许可\n496"), false);
+        assert!(a.placed.iter().all(|p| p.cell >= 6), "{:?}", a.placed);
+    }
+}

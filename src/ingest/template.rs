@@ -1,0 +1,329 @@
+//! Table templates as data: `templates/*.toml`, compiled into the binary.
+//!
+//! A template lists each table's rows in printed order (a distinctive part of the label, and
+//! the catalog codes of its cells) and the identities the table's arithmetic must satisfy. The
+//! reader ([`super::align`]) lays the document's numbers onto these rows and stores a
+//! placement only when the identities hold, so adding a template is adding a file, not code.
+//! Codes must be in the catalog: the catalog stays the one list of codes, and a template naming
+//! an unknown code is refused when it is loaded.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::label::fold_width;
+use crate::catalog::catalog;
+use crate::model::{Breakdown, Template};
+
+/// The built-in templates, as shipped in `templates/`.
+pub const BUILT_IN: [(&str, &str); 2] = [
+    (
+        "national-2019.toml",
+        include_str!("../../templates/national-2019.toml"),
+    ),
+    (
+        "national-2021.toml",
+        include_str!("../../templates/national-2021.toml"),
+    ),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDef {
+    name: String,
+    #[serde(default)]
+    signature: Vec<String>,
+    table: Vec<TableDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableDef {
+    id: String,
+    #[serde(default)]
+    title: String,
+    columns: Vec<String>,
+    #[serde(default)]
+    column_identities: Vec<String>,
+    #[serde(default)]
+    identities: Vec<String>,
+    row: Vec<RowDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowDef {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    cells: Vec<String>,
+    #[serde(default)]
+    label: Vec<String>,
+}
+
+/// One cell of a table: a catalog code in one breakdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cell {
+    /// The catalog code.
+    pub code: &'static str,
+    /// The column.
+    pub breakdown: Breakdown,
+}
+
+/// A row of a table in printed order.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Distinctive parts of the label, width-folded and without whitespace; empty for a row
+    /// printed without a label (table 四's one row of fifteen cells).
+    pub labels: Vec<String>,
+    /// Indexes into [`TableTemplate::cells`], in printed order.
+    pub cells: std::ops::Range<usize>,
+}
+
+/// An identity: the signed sum of its terms is zero.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// Cell indexes with +1 or -1.
+    pub terms: Vec<(usize, f64)>,
+    /// The identity as written in the template, with the column it was applied to.
+    pub text: String,
+}
+
+/// A table of a template.
+#[derive(Debug, Clone)]
+pub struct TableTemplate {
+    /// 二, 三, 四…
+    pub id: String,
+    /// The table's heading as printed, for messages.
+    pub title: String,
+    /// The rows, in printed order.
+    pub rows: Vec<Row>,
+    /// Every cell of the table, row by row.
+    pub cells: Vec<Cell>,
+    /// Every identity, expanded to cells.
+    pub identities: Vec<Identity>,
+}
+
+/// A template file, loaded.
+#[derive(Debug, Clone)]
+pub struct TemplateDef {
+    /// The template, as stored in `facts.template`.
+    pub template: Template,
+    /// Text that only this template prints.
+    pub signature: Vec<String>,
+    /// Its tables.
+    pub tables: Vec<TableTemplate>,
+}
+
+impl TemplateDef {
+    /// The table with this id.
+    pub fn table(&self, id: &str) -> Option<&TableTemplate> {
+        self.tables.iter().find(|t| t.id == id)
+    }
+}
+
+/// The width-folded text without whitespace that labels are matched on.
+pub fn compact(s: &str) -> String {
+    fold_width(s).chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn breakdown(name: &str) -> Option<Breakdown> {
+    Breakdown::APPLICATION_COLUMNS
+        .into_iter()
+        .find(|b| b.as_str() == name)
+}
+
+fn code(name: &str, file: &str) -> Result<&'static str, String> {
+    catalog()
+        .get(name)
+        .map(|i| i.code)
+        .ok_or_else(|| format!("{file}: '{name}' is not a catalog code"))
+}
+
+/// Parses `a + b = c + d` into (name, sign) pairs: left side +1, right side -1.
+fn sides(text: &str) -> Result<Vec<(String, f64)>, String> {
+    let (lhs, rhs) = text
+        .split_once('=')
+        .ok_or_else(|| format!("identity '{text}' has no '='"))?;
+    let mut out = Vec::new();
+    for (side, sign) in [(lhs, 1.0), (rhs, -1.0)] {
+        for term in side.split('+') {
+            let t = term.trim();
+            if t.is_empty() {
+                return Err(format!("identity '{text}' has an empty term"));
+            }
+            out.push((t.to_string(), sign));
+        }
+    }
+    Ok(out)
+}
+
+/// Loads one template file.
+pub fn parse(file: &str, text: &str) -> Result<TemplateDef, String> {
+    let def: FileDef = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+    let template: Template = def.name.parse().map_err(|e| format!("{file}: {e}"))?;
+    let mut tables = Vec::new();
+    for t in def.table {
+        let columns = t
+            .columns
+            .iter()
+            .map(|c| breakdown(c).ok_or_else(|| format!("{file}: unknown column '{c}'")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut cells = Vec::new();
+        let mut rows = Vec::new();
+        // Rows with one code across the columns: (code, first cell index).
+        let mut coded: Vec<&'static str> = Vec::new();
+        for r in &t.row {
+            let start = cells.len();
+            match (&r.code, r.cells.is_empty()) {
+                (Some(c), true) => {
+                    let c = code(c, file)?;
+                    coded.push(c);
+                    cells.extend(columns.iter().map(|&b| Cell {
+                        code: c,
+                        breakdown: b,
+                    }));
+                }
+                (None, false) => {
+                    for c in &r.cells {
+                        cells.push(Cell {
+                            code: code(c, file)?,
+                            breakdown: Breakdown::Total,
+                        });
+                    }
+                }
+                _ => {
+                    return Err(format!(
+                        "{file}: table {}: a row has either `code` or `cells`",
+                        t.id
+                    ))
+                }
+            }
+            rows.push(Row {
+                labels: r.label.iter().map(|l| compact(l)).collect(),
+                cells: start..cells.len(),
+            });
+        }
+        let index: HashMap<Cell, usize> = cells.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        let mut identities = Vec::new();
+        for text in &t.identities {
+            let terms = sides(text).map_err(|e| format!("{file}: {e}"))?;
+            for &b in &columns {
+                let mut expanded = Vec::new();
+                for (name, sign) in &terms {
+                    let matching: Vec<&Cell> = match name.strip_suffix(".*") {
+                        Some(prefix) => cells
+                            .iter()
+                            .filter(|c| {
+                                c.breakdown == b
+                                    && c.code.len() > prefix.len()
+                                    && c.code.starts_with(prefix)
+                                    && c.code.as_bytes()[prefix.len()] == b'.'
+                            })
+                            .collect(),
+                        None => cells
+                            .iter()
+                            .filter(|c| c.breakdown == b && c.code == name)
+                            .collect(),
+                    };
+                    if matching.is_empty() {
+                        return Err(format!(
+                            "{file}: table {}: identity '{text}': '{name}' is no cell of the table",
+                            t.id
+                        ));
+                    }
+                    expanded.extend(matching.into_iter().map(|c| (index[c], *sign)));
+                }
+                identities.push(Identity {
+                    terms: expanded,
+                    text: format!("{text} [{}]", b.as_str()),
+                });
+            }
+        }
+        for text in &t.column_identities {
+            let terms = sides(text).map_err(|e| format!("{file}: {e}"))?;
+            for &c in &coded {
+                let mut expanded = Vec::new();
+                for (name, sign) in &terms {
+                    let b = breakdown(name)
+                        .ok_or_else(|| format!("{file}: unknown column '{name}' in '{text}'"))?;
+                    let i = index
+                        .get(&Cell {
+                            code: c,
+                            breakdown: b,
+                        })
+                        .ok_or_else(|| format!("{file}: column '{name}' is not in the table"))?;
+                    expanded.push((*i, *sign));
+                }
+                identities.push(Identity {
+                    terms: expanded,
+                    text: format!("{text} [{c}]"),
+                });
+            }
+        }
+        tables.push(TableTemplate {
+            id: t.id,
+            title: t.title,
+            rows,
+            cells,
+            identities,
+        });
+    }
+    Ok(TemplateDef {
+        template,
+        signature: def.signature.iter().map(|s| compact(s)).collect(),
+        tables,
+    })
+}
+
+/// The built-in templates, loaded once.
+pub fn built_in() -> &'static [TemplateDef] {
+    static ALL: OnceLock<Vec<TemplateDef>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        BUILT_IN
+            .iter()
+            // The files are part of the source tree and loaded by a unit test.
+            .map(|(f, t)| parse(f, t).unwrap_or_else(|e| panic!("built-in template: {e}")))
+            .collect()
+    })
+}
+
+/// The built-in template of this name.
+pub fn get(template: Template) -> Option<&'static TemplateDef> {
+    built_in().iter().find(|t| t.template == template)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_templates_load_with_their_identities() {
+        let t21 = get(Template::National2021).expect("2021");
+        let m = t21.table("三").expect("table 三");
+        assert_eq!(m.rows.len(), 25);
+        assert_eq!(m.cells.len(), 25 * 7);
+        // 2 row identities × 7 columns + one column identity per row.
+        assert_eq!(m.identities.len(), 2 * 7 + 25);
+        let total = m
+            .identities
+            .iter()
+            .find(|i| i.text.starts_with("application.result.total =") && i.text.ends_with("[total]"))
+            .expect("总计 identity");
+        // 总计 and its 21 leaf rows.
+        assert_eq!(total.terms.len(), 22);
+        let t19 = get(Template::National2019).expect("2019");
+        assert_eq!(t19.table("三").expect("三").rows.len(), 23);
+        assert_eq!(t19.table("四").expect("四").cells.len(), 15);
+    }
+
+    #[test]
+    fn unknown_codes_and_malformed_identities_are_refused() {
+        let bad = "name = \"national-2021\"\n[[table]]\nid = \"x\"\ncolumns = [\"total\"]\n[[table.row]]\ncells = [\"review.corected\"]\n";
+        let e = parse("bad.toml", bad).unwrap_err();
+        assert!(e.contains("review.corected") && e.contains("bad.toml"), "{e}");
+        let bad = "name = \"national-2021\"\n[[table]]\nid = \"x\"\ncolumns = [\"total\"]\nidentities = [\"review.total\"]\n[[table.row]]\ncells = [\"review.total\"]\n";
+        assert!(parse("bad.toml", bad).unwrap_err().contains("no '='"));
+    }
+}
