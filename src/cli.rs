@@ -416,7 +416,11 @@ fn commit_batches(
 ) -> Committed {
     let mut out = Committed::default();
     let mut rebuild_pending = args.rebuild;
-    for docs in batches {
+    for mut docs in batches {
+        out.failures.extend(ingest::remove_conflicts(&mut docs));
+        if docs.is_empty() {
+            continue;
+        }
         let writer = if rebuild_pending {
             Writer::open_for_rebuild(data)
         } else {

@@ -67,6 +67,13 @@ pub fn find_title(lines: &[&str]) -> Option<Title> {
             continue;
         }
         if let Some(c) = title_re().captures(t) {
+            // A heading ends at 报告; a prose line that wraps a sentence quoting the title
+            // (`…现公布旭泉市人` / `民政府2024年…年度报告。本报告由…`) goes on: not a title.
+            let rest = t[c.get(0).map_or(0, |m| m.end())..].trim();
+            if rest.contains(['。', '，', ',', '；']) || rest.chars().count() > 12 {
+                previous = Some(raw);
+                continue;
+            }
             let year = c["year"].parse().ok()?;
             let mut body = c["body"].trim().to_string();
             let mut text = t.to_string();
@@ -254,6 +261,17 @@ mod tests {
             find_title(&["   淮安市人民政府", " 2024 年政府信息公开工作年度报告"]).expect("title");
         assert_eq!(t.body.as_deref(), Some("淮安市人民政府"));
         assert_eq!(t.year, 2024);
+        // A wrapped prose line that quotes the title is no title; the heading after it is.
+        let t = find_title(&[
+            "根据《条例》要求，现公布旭泉市人",
+            "民政府2024年政府信息公开工作年度报告。本报告由总体情况等六部分组成。",
+            "旭泉市人民政府2024年政府信息公开工作年度报告",
+        ])
+        .expect("title");
+        assert_eq!((t.body.as_deref(), t.line), (Some("旭泉市人民政府"), 3));
+        // A crawler's header field.
+        let t = find_title(&["标题：三明市2022年政府信息公开工作年度报告", "发布时间："]).expect("title");
+        assert_eq!(t.body.as_deref(), Some("三明市"));
     }
 
     #[test]

@@ -171,6 +171,68 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
     Ok(())
 }
 
+/// Two documents of one batch that claim the same report with different printed figures: a
+/// conflict, not a replacement (which of them is right is not known). Removes those reports
+/// from the batch and says why, naming both files; two renderings of one report (the same
+/// figures) are no conflict — the later replaces the earlier, as between batches.
+pub fn remove_conflicts(docs: &mut Vec<Document>) -> Vec<String> {
+    use std::collections::{BTreeMap, HashMap};
+    let printed = |r: &Report| -> BTreeMap<(&'static str, &'static str), u64> {
+        r.figures
+            .iter()
+            .filter(|f| !f.derived)
+            .map(|f| ((f.indicator, f.breakdown.as_str()), f.value.to_bits()))
+            .collect()
+    };
+    let mut first: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut conflicts: Vec<(String, String)> = Vec::new();
+    for (d, doc) in docs.iter().enumerate() {
+        for (k, r) in doc.reports.iter().enumerate() {
+            let id = r.report_id();
+            match first.get(&id) {
+                None => {
+                    first.insert(id, (d, k));
+                }
+                Some(&(d0, k0)) => {
+                    let earlier = &docs[d0];
+                    if earlier.sha256 == doc.sha256 || printed(&earlier.reports[k0]) == printed(r) {
+                        continue;
+                    }
+                    let a = printed(&earlier.reports[k0]);
+                    let b = printed(r);
+                    let differ = a
+                        .keys()
+                        .chain(b.keys())
+                        .filter(|key| a.get(*key) != b.get(*key))
+                        .collect::<std::collections::BTreeSet<_>>();
+                    let (code, breakdown) = differ.iter().next().map_or(("", ""), |k| **k);
+                    let show = |m: &BTreeMap<(&str, &str), u64>| {
+                        m.get(&(code, breakdown))
+                            .map_or("nothing".to_string(), |v| f64::from_bits(*v).to_string())
+                    };
+                    conflicts.push((
+                        id.clone(),
+                        format!(
+                            "conflict: {id} is claimed by {} and by {} with different figures ({} differ; first {code} ({breakdown}): {} vs {}): neither is stored",
+                            earlier.source_file,
+                            doc.source_file,
+                            differ.len(),
+                            show(&a),
+                            show(&b)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let ids: std::collections::HashSet<&str> = conflicts.iter().map(|(id, _)| id.as_str()).collect();
+    for doc in docs.iter_mut() {
+        doc.reports.retain(|r| !ids.contains(r.report_id().as_str()));
+    }
+    docs.retain(|d| !d.reports.is_empty());
+    conflicts.into_iter().map(|(_, m)| m).collect()
+}
+
 /// Reads one document from disk.
 pub fn read_document(
     path: &Path,

@@ -277,11 +277,30 @@ fn align_tables(lines: &[&str], (t2, t3, t4, end): (usize, usize, usize, usize),
                 .unwrap_or(from + 1),
             _ => from + 1,
         };
+        if complete(out, table) {
+            continue;
+        }
         let tokens = align::tokenize(lines, from, to);
         let aligned = align::align(table, &tokens, evidence);
         evidence |= aligned.collapsed;
         adopt(out, def.template, table, aligned);
     }
+}
+
+/// True when the per-shape reader stored every cell of the table and reported nothing.
+fn complete(out: &Tables, table: &TableTemplate) -> bool {
+    let stored = out
+        .figures
+        .iter()
+        .filter(|f| {
+            !f.derived
+                && table
+                    .cells
+                    .iter()
+                    .any(|c| c.code == f.indicator && c.breakdown == f.breakdown)
+        })
+        .count();
+    stored == table.cells.len() && !out.problems.iter().any(|p| table_of(p) == table.id)
 }
 
 fn compact_region(lines: &[&str], from: usize, to: usize) -> String {
@@ -297,10 +316,6 @@ fn adopt(out: &mut Tables, template: Template, table: &TableTemplate, a: align::
                 .any(|c| c.code == f.indicator && c.breakdown == f.breakdown)
     };
     let old: Vec<&Figure> = out.figures.iter().filter(|f| is_cell(f)).collect();
-    let old_problems = out.problems.iter().filter(|p| table_of(p) == table.id).count();
-    if old.len() == table.cells.len() && old_problems == 0 {
-        return;
-    }
     if a.placed.len() <= old.len() {
         return;
     }
