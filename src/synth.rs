@@ -191,6 +191,7 @@ pub fn generate(
             "prefecture" => 500,
             _ => 60,
         };
+        let mut ext = "txt";
         let (text, facts) = if year < 2019 {
             national2014(&body, year, scale, &mut rng)
         } else {
@@ -203,10 +204,15 @@ pub fn generate(
                     writeln!(undetermined, "{body}/{year}/whole\t{code}\t{b}")?;
                 }
             }
+            ext = match shape {
+                Shape::Html => "html",
+                Shape::Markdown => "md",
+                _ => "txt",
+            };
             (doc.render(shape), facts)
         };
         last_place = Some(place.code);
-        std::fs::write(out.join(format!("{n:07}.txt")), text)?;
+        std::fs::write(out.join(format!("{n:07}.{ext}")), text)?;
         for t in &facts {
             writeln!(
                 truth,
@@ -555,6 +561,14 @@ pub enum Shape {
     /// One cell per line as a crawl archive stores it: a header block (`标题：…`) before the
     /// report, and every run of equal consecutive lines printed once.
     Crawled,
+    /// An HTML page as government sites publish it: site chrome and a script around the
+    /// article, the `<title>` with a site suffix, the whole page on one line, cells wrapped in
+    /// `<p>`/`<span>`, table 三's header over three rows with rowspan/colspan, and the zeros of
+    /// tables 三 and 四 printed as `&nbsp;` blanks.
+    Html,
+    /// The same page converted to markdown: pipe tables, spans collapsed, zeros of tables 三
+    /// and 四 blank.
+    Markdown,
 }
 
 impl std::str::FromStr for Shape {
@@ -565,8 +579,10 @@ impl std::str::FromStr for Shape {
             "tab" => Ok(Shape::Tab),
             "cells" => Ok(Shape::Cells),
             "crawled" => Ok(Shape::Crawled),
+            "html" => Ok(Shape::Html),
+            "markdown" => Ok(Shape::Markdown),
             other => Err(format!(
-                "unknown shape '{other}' (expected aligned, tab, cells or crawled)"
+                "unknown shape '{other}' (expected aligned, tab, cells, crawled, html or markdown)"
             )),
         }
     }
@@ -599,6 +615,8 @@ impl Doc2021 {
             Shape::Aligned => self.aligned(),
             Shape::Tab => self.tab(),
             Shape::Cells => self.cells(),
+            Shape::Html => self.html(),
+            Shape::Markdown => self.markdown(),
             Shape::Crawled => {
                 let mut text = format!(
                     "标题：{}{}年政府信息公开工作年度报告\n发布时间：\n来源：政府信息公开办\n\n正文：\n",
@@ -663,6 +681,94 @@ impl Doc2021 {
         }
         let cells: Vec<String> = self.review.iter().map(u64::to_string).collect();
         let _ = write!(text, "四、政府信息公开行政复议、行政诉讼情况\n行政复议\t行政诉讼\n结果维持\t结果纠正\t其他结果\t尚未审结\t总计\n{}\n五、存在的主要问题及改进情况\n无。\n", cells.join("\t"));
+        text
+    }
+
+    /// The tab-separated rendering's lines, each either prose or a table row's cells; zeros
+    /// of tables 三 and 四 blank.
+    fn rows_with_blanks(&self) -> Vec<Vec<String>> {
+        let mut in_counts = false;
+        self.tab()
+            .lines()
+            .map(|l| {
+                if l.starts_with("三、") {
+                    in_counts = true;
+                } else if l.starts_with("五、") {
+                    in_counts = false;
+                }
+                l.split('\t')
+                    .map(|c| match (in_counts, c) {
+                        (true, "0") => String::new(),
+                        _ => c.to_string(),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn html(&self) -> String {
+        let title = format!("{}{}年政府信息公开工作年度报告", self.body, self.year);
+        let mut page = format!(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}_政府信息公开年报_{}门户网站</title><script>var nav = \"<table><tr><td>1</td></tr></table>\";</script></head><body><div class=\"nav\">首页 &gt; 政务公开 &gt; 年报</div><div class=\"article\"><h1>{title}</h1>",
+            self.body
+        );
+        let mut in_table = false;
+        for row in self.rows_with_blanks().iter().skip(1) {
+            if row.len() == 1 {
+                if in_table {
+                    page.push_str("</table>");
+                    in_table = false;
+                }
+                page.push_str(&format!("<p><span>{}</span></p>", row[0]));
+                if row[0].starts_with("三、") {
+                    page.push_str("<table border=\"1\"><tr><td rowspan=\"3\" colspan=\"3\"><p>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</p></td><td colspan=\"7\">申请人情况</td></tr><tr><td rowspan=\"2\">自然人</td><td colspan=\"5\">法人或其他组织</td><td rowspan=\"2\">总计</td></tr><tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td></tr>");
+                    in_table = true;
+                }
+                continue;
+            }
+            if row[0] == "申请人情况" {
+                continue;
+            }
+            if !in_table {
+                page.push_str("<table border=\"1\">");
+                in_table = true;
+            }
+            page.push_str("<tr>");
+            for c in row {
+                if c.is_empty() {
+                    page.push_str("<td>&nbsp;</td>");
+                } else {
+                    page.push_str(&format!("<td><p><span>{c}</span></p></td>"));
+                }
+            }
+            page.push_str("</tr>");
+        }
+        if in_table {
+            page.push_str("</table>");
+        }
+        page.push_str("</div><div class=\"footer\">主办单位：某某市人民政府办公室</div></body></html>\n");
+        page
+    }
+
+    fn markdown(&self) -> String {
+        let mut text = String::new();
+        let mut in_table = false;
+        for row in self.rows_with_blanks() {
+            if row.len() == 1 {
+                if in_table {
+                    text.push('\n');
+                    in_table = false;
+                }
+                text.push_str(&row[0]);
+                text.push_str("\n\n");
+                continue;
+            }
+            text.push_str(&format!("| {} |\n", row.join(" | ")));
+            if !in_table {
+                text.push_str(&format!("|{}\n", "---|".repeat(row.len())));
+                in_table = true;
+            }
+        }
         text
     }
 

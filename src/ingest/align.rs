@@ -239,12 +239,13 @@ struct Candidates {
 pub fn align(table: &TableTemplate, tokens: &[Located], allow_unproven_runs: bool) -> Aligned {
     let mut out = Aligned::default();
     let (segs, orphans) = segments(table, tokens);
+    // A row whose label is followed by no value at all reads as printed blank (provable as
+    // zeros by the identities only); the table needs values somewhere.
     let local = orphans.is_empty()
-        && !segs.is_empty()
-        && segs.iter().all(|s| {
-            let n = table.rows[s.row].cells.len();
-            !s.values.is_empty() && s.values.len() <= n
-        });
+        && segs.iter().any(|s| !s.values.is_empty())
+        && segs
+            .iter()
+            .all(|s| s.values.len() <= table.rows[s.row].cells.len());
     if local {
         align_local(table, &segs, allow_unproven_runs, &mut out);
         return out;
@@ -503,7 +504,9 @@ fn align_local(table: &TableTemplate, segs: &[Segment], unproven: bool, out: &mu
             }
             continue;
         }
-        let (readings, how) = if printed.len() == n {
+        let (readings, how) = if printed.is_empty() {
+            (vec![vec![0.0; n]], How::Blank)
+        } else if printed.len() == n {
             let how = if printed.iter().all(Option::is_some) {
                 How::Order
             } else {
@@ -679,7 +682,10 @@ fn align_local(table: &TableTemplate, segs: &[Segment], unproven: bool, out: &mu
         let mut stored = Vec::new();
         for (k, c) in row.cells.clone().enumerate() {
             // The printed value each cell comes from: its source line.
-            let line = s.values.get(k.min(s.values.len() - 1)).map_or(s.line, |x| x.1);
+            let line = s
+                .values
+                .get(k.min(s.values.len().saturating_sub(1)))
+                .map_or(s.line, |x| x.1);
             match &seen[c] {
                 Some(Ok(x)) => {
                     out.placed.push(Placed {
