@@ -199,8 +199,13 @@ pub fn generate(
             let (doc, facts) = national2021(&body, year, scale, &mut rng, &mut carried, continues);
             let shape = shapes[modern % shapes.len()];
             modern += 1;
-            if shape == Shape::Crawled {
-                for (code, b) in undetermined_when_crawled(&doc) {
+            let undetermined_cells = match shape {
+                Shape::Crawled => undetermined_when_crawled(&doc),
+                Shape::Glued => undetermined_when_glued(&doc),
+                _ => Vec::new(),
+            };
+            {
+                for (code, b) in undetermined_cells {
                     writeln!(undetermined, "{body}/{year}/whole\t{code}\t{b}")?;
                 }
             }
@@ -569,6 +574,9 @@ pub enum Shape {
     /// The same page converted to markdown: pipe tables, spans collapsed, zeros of tables 三
     /// and 四 blank.
     Markdown,
+    /// Whitespace collapsed by a crawler: each table on one line, labels and numbers run
+    /// together, and most neighbouring cells' digits glued (`…申请数量230 000023`).
+    Glued,
 }
 
 impl std::str::FromStr for Shape {
@@ -581,8 +589,9 @@ impl std::str::FromStr for Shape {
             "crawled" => Ok(Shape::Crawled),
             "html" => Ok(Shape::Html),
             "markdown" => Ok(Shape::Markdown),
+            "glued" => Ok(Shape::Glued),
             other => Err(format!(
-                "unknown shape '{other}' (expected aligned, tab, cells, crawled, html or markdown)"
+                "unknown shape '{other}' (expected aligned, tab, cells, crawled, html, markdown or glued)"
             )),
         }
     }
@@ -617,6 +626,7 @@ impl Doc2021 {
             Shape::Cells => self.cells(),
             Shape::Html => self.html(),
             Shape::Markdown => self.markdown(),
+            Shape::Glued => self.glued().0,
             Shape::Crawled => {
                 let mut text = format!(
                     "标题：{}{}年政府信息公开工作年度报告\n发布时间：\n来源：政府信息公开办\n\n正文：\n",
@@ -704,6 +714,54 @@ impl Doc2021 {
                     .collect()
             })
             .collect()
+    }
+
+    /// The glued rendering, and each table row's printed digit strings (for the oracle).
+    fn glued(&self) -> (String, Vec<Vec<String>>) {
+        let mut text = String::new();
+        let mut rows = Vec::new();
+        let mut table_open = false;
+        for (k, line) in self.tab().lines().enumerate() {
+            let cells: Vec<&str> = line.split('\t').collect();
+            let numeric = |c: &str| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit());
+            if cells.len() == 1 && !line.starts_with("第二十条") {
+                if table_open {
+                    text.push('\n');
+                    table_open = false;
+                }
+                text.push_str(line);
+                text.push('\n');
+                continue;
+            }
+            table_open = true;
+            let mut printed: Vec<String> = Vec::new();
+            for (i, c) in cells.iter().enumerate() {
+                match printed.last_mut() {
+                    // Digits of neighbouring cells run together, except now and then.
+                    Some(last)
+                        if numeric(c)
+                            && numeric(last)
+                            && (c.len() + i + k) % 3 != 0 =>
+                    {
+                        last.push_str(c)
+                    }
+                    _ => printed.push(c.to_string()),
+                }
+            }
+            let values: Vec<String> = printed.iter().filter(|c| numeric(c)).cloned().collect();
+            if !values.is_empty() {
+                rows.push(values);
+            }
+            // The label runs into its first number; other pieces keep one space.
+            for (i, piece) in printed.iter().enumerate() {
+                if i > 0 && !(numeric(piece) && !numeric(&printed[i - 1])) {
+                    text.push(' ');
+                }
+                text.push_str(piece);
+            }
+            text.push(' ');
+        }
+        (text, rows)
     }
 
     fn html(&self) -> String {
@@ -824,6 +882,100 @@ impl Doc2021 {
         text.push_str("五、存在的主要问题及改进情况\n无。\n");
         text
     }
+}
+
+/// Every way to cut `printed` digit strings into `n` numbers in order (no number but 0
+/// starts with 0); `None` past 20,000 ways (the row then counts as undetermined).
+fn cuts(printed: &[String], n: usize) -> Option<Vec<Vec<u64>>> {
+    fn go(rest: &[u8], tokens: &[String], n: usize, acc: &mut Vec<u64>, out: &mut Vec<Vec<u64>>) -> bool {
+        if out.len() > 20_000 {
+            return false;
+        }
+        if rest.is_empty() {
+            return match tokens.split_first() {
+                None => {
+                    if acc.len() == n {
+                        out.push(acc.clone());
+                    }
+                    true
+                }
+                Some((t, more)) => go(t.as_bytes(), more, n, acc, out),
+            };
+        }
+        // Enough cells left for the digits still to come?
+        if acc.len() >= n {
+            return true;
+        }
+        let max = if rest[0] == b'0' { 1 } else { rest.len().min(12) };
+        for len in 1..=max {
+            let v = std::str::from_utf8(&rest[..len]).ok().and_then(|d| d.parse().ok()).unwrap_or(0);
+            acc.push(v);
+            let ok = go(&rest[len..], tokens, n, acc, out);
+            acc.pop();
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+    let mut out = Vec::new();
+    go(&[], printed, n, &mut Vec::new(), &mut out).then_some(out)
+}
+
+/// The cells of a glued document that its printed digits and each row's own identities do not
+/// settle (a lower bound, as for crawled documents).
+fn undetermined_when_glued(doc: &Doc2021) -> Vec<(&'static str, &'static str)> {
+    let (_, rows) = doc.glued();
+    // Rows in printed order: table 二's six, table 三's 25, table 四's one.
+    let mut out = Vec::new();
+    let codes2: [&[&'static str]; 6] = [
+        &["proactive.rules.issued", "proactive.rules.repealed", "proactive.rules.in_force"],
+        &[
+            "proactive.normative_docs.issued",
+            "proactive.normative_docs.repealed",
+            "proactive.normative_docs.in_force",
+        ],
+        &["proactive.licensing.decisions"],
+        &["proactive.penalty.decisions"],
+        &["proactive.coercion.decisions"],
+        &["proactive.fees.amount"],
+    ];
+    let settled = |printed: &[String], n: usize, ok: &dyn Fn(&[u64]) -> bool| -> Vec<bool> {
+        let Some(all) = cuts(printed, n) else {
+            return vec![false; n];
+        };
+        let valid: Vec<&Vec<u64>> = all.iter().filter(|c| ok(c)).collect();
+        (0..n)
+            .map(|i| !valid.is_empty() && valid.iter().all(|c| c[i] == valid[0][i]))
+            .collect()
+    };
+    let columns = crate::model::Breakdown::APPLICATION_COLUMNS;
+    for (k, printed) in rows.iter().enumerate() {
+        if k < 6 {
+            for (i, s) in settled(printed, codes2[k].len(), &|_| true).into_iter().enumerate() {
+                if !s {
+                    out.push((codes2[k][i], "total"));
+                }
+            }
+        } else if k < 6 + MATRIX.len() {
+            let ok = |c: &[u64]| c[6] == c[..6].iter().sum::<u64>();
+            for (i, s) in settled(printed, 7, &ok).into_iter().enumerate() {
+                if !s {
+                    out.push((MATRIX[k - 6].0, columns[i].as_str()));
+                }
+            }
+        } else {
+            let ok =
+                |c: &[u64]| (0..3).all(|g| c[g * 5 + 4] == c[g * 5..g * 5 + 4].iter().sum::<u64>());
+            let codes = crate::ingest::national2019::REVIEW_CODES;
+            for (i, s) in settled(printed, 15, &ok).into_iter().enumerate() {
+                if !s {
+                    out.push((codes[i], "total"));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The cells of a crawled (run-collapsed) document that its printed lines and its table's

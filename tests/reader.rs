@@ -239,9 +239,10 @@ fn shape_corpus(n: usize, seed: u64) -> BTreeMap<&'static str, [usize; 5]> {
         Shape::Crawled,
         Shape::Html,
         Shape::Markdown,
+        Shape::Glued,
     ];
-    let names = ["aligned", "tab", "cells", "crawled", "html", "markdown"];
-    let ext = ["txt", "txt", "txt", "txt", "html", "md"];
+    let names = ["aligned", "tab", "cells", "crawled", "html", "markdown", "glued"];
+    let ext = ["txt", "txt", "txt", "txt", "html", "md", "txt"];
     generate(dir.path(), n, seed, 2019, 2024, &shapes).expect("corpus");
     let mut truth: BTreeMap<String, BTreeMap<(String, String), f64>> = BTreeMap::new();
     let text = std::fs::read_to_string(dir.path().join("truth.tsv")).expect("truth");
@@ -298,13 +299,13 @@ fn shape_corpus(n: usize, seed: u64) -> BTreeMap<&'static str, [usize; 5]> {
 
 #[test]
 fn every_shape_of_the_generator_is_read_figure_for_figure() {
-    let corpus = shape_corpus(360, 11);
+    let corpus = shape_corpus(420, 11);
     for (shape, [docs, figures, determinable, exact, wrong]) in &corpus {
         eprintln!("{shape}: {docs} documents, {figures} figures, {determinable} determinable, {exact} of them stored exact, {wrong} wrong");
         assert_eq!(*wrong, 0, "{shape}");
         assert!(exact * 100 >= determinable * 99, "{shape}: {exact} of {determinable}");
     }
-    assert_eq!(corpus.len(), 6);
+    assert_eq!(corpus.len(), 7);
 }
 
 /// The same at scale, on demand: `GONGKAI_SHAPES_DOCS=10000 cargo test shape_corpus_at_scale

@@ -47,6 +47,9 @@ pub struct Located {
     pub token: Token,
     /// 0-based line index.
     pub line: usize,
+    /// A value cut out of a piece that ran into text (`…申请数量230`): the document's
+    /// whitespace was collapsed, so neighbouring cells' digits may be glued together too.
+    pub glued: bool,
 }
 
 /// Reads a value cell in the catalog's unit (an amount printed in 元 becomes 万元).
@@ -63,8 +66,9 @@ pub fn value_of(raw: &str) -> Option<Option<f64>> {
 }
 
 /// The tokens of `lines[from..to]`: whitespace-separated pieces, each a value or text; page
-/// footers are skipped.
-pub fn tokenize(lines: &[&str], from: usize, to: usize) -> Vec<Located> {
+/// footers are skipped. With `split`, a piece where text and digits run together is cut
+/// into both (for text whose whitespace a crawler collapsed); without, it is text.
+pub fn tokenize(lines: &[&str], from: usize, to: usize, split: bool) -> Vec<Located> {
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate().take(to).skip(from) {
         if is_footer(line) {
@@ -72,14 +76,86 @@ pub fn tokenize(lines: &[&str], from: usize, to: usize) -> Vec<Located> {
         }
         let folded = fold_width(line);
         for piece in folded.split_whitespace() {
-            let token = match value_of(piece) {
-                Some(v) => Token::Value(v, piece.to_string()),
-                None => Token::Text(compact(piece)),
-            };
-            out.push(Located { token, line: i });
+            match value_of(piece) {
+                Some(v) => out.push(Located {
+                    token: Token::Value(v, piece.to_string()),
+                    line: i,
+                    glued: false,
+                }),
+                None if split => split_mixed(piece, i, &mut out),
+                None => out.push(Located {
+                    token: Token::Text(compact(piece)),
+                    line: i,
+                    glued: false,
+                }),
+            }
         }
     }
     out
+}
+
+/// A piece where text and digits run together (`规章000行政规范性文件8855698`,
+/// `…事项1051.本机关…`): digits become values, a number followed by `.` or `、` and text is the
+/// next label's numbering (one digit: items run 1 to 8), and a unit glued to a number stays
+/// with it. A piece with no digits is text as it is.
+fn split_mixed(piece: &str, line: usize, out: &mut Vec<Located>) {
+    let chars: Vec<char> = piece.chars().collect();
+    let text = |s: &str, out: &mut Vec<Located>| {
+        if !s.is_empty() {
+            out.push(Located {
+                token: Token::Text(compact(s)),
+                line,
+                glued: false,
+            })
+        }
+    };
+    if !chars.iter().any(char::is_ascii_digit) {
+        text(piece, out);
+        return;
+    }
+    let mut i = 0;
+    let mut pending = String::new();
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            pending.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len()
+            && (chars[i].is_ascii_digit()
+                || (chars[i] == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+        {
+            i += 1;
+        }
+        let mut digits: String = chars[start..i].iter().collect();
+        // `1.` / `1、` before text or at the end of the piece (`1.` / `属于国家秘密`).
+        let numbering = matches!(chars.get(i), Some('.' | '、'))
+            && chars.get(i + 1).is_none_or(|c| !c.is_ascii_digit());
+        let mut label_number = String::new();
+        if numbering && !digits.contains('.') {
+            // The last digit and its `.` open the next label.
+            label_number = digits.split_off(digits.len() - 1);
+            label_number.push(chars[i]);
+            i += 1;
+        }
+        text(&std::mem::take(&mut pending), out);
+        if !digits.is_empty() {
+            let rest: String = chars[i..].iter().collect();
+            let unit = ["万元", "元"].into_iter().find(|u| rest.starts_with(u)).unwrap_or("");
+            i += unit.chars().count();
+            let raw = format!("{digits}{unit}");
+            if let Some(v) = value_of(&raw) {
+                out.push(Located {
+                    token: Token::Value(v, raw),
+                    line,
+                    glued: true,
+                });
+            }
+        }
+        pending.push_str(&label_number);
+    }
+    text(&pending, out);
 }
 
 /// How a stored cell was placed.
@@ -93,6 +169,9 @@ pub enum How {
     Blank,
     /// Laid on the cells in the order of the values, proven by every identity of the table.
     Order,
+    /// Cut out of digits glued together (`230000023` = 23 0 0 0 0 0 23), proven by the
+    /// identities.
+    Cut,
 }
 
 /// A cell placed with certainty.
@@ -222,6 +301,77 @@ fn expansions(printed: &[f64], n: usize) -> Vec<Vec<f64>> {
     out
 }
 
+/// The most ways one row's glued digits may be cut before the row counts as ambiguous.
+pub const CUT_CAP: usize = 200_000;
+
+/// Every way to cut glued digit strings into `n` numbers in printed order (a number other than
+/// 0 does not start with 0) that satisfies the row's own identities (`checks`: terms as cell
+/// offsets in the row, tested as soon as their last cell is cut); `None` when a string is not
+/// plain digits or past [`CUT_CAP`] cuts.
+fn cuts(printed: &[&str], n: usize, checks: &[Vec<(usize, f64)>]) -> Option<Vec<Vec<f64>>> {
+    if printed.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    // Each check with the offset of its last cell.
+    let checks: Vec<(usize, &Vec<(usize, f64)>)> = checks
+        .iter()
+        .map(|c| (c.iter().map(|t| t.0).max().unwrap_or(0), c))
+        .collect();
+    struct Cut<'a> {
+        n: usize,
+        checks: Vec<(usize, &'a Vec<(usize, f64)>)>,
+        acc: Vec<f64>,
+        out: Vec<Vec<f64>>,
+        tried: usize,
+    }
+    fn go(c: &mut Cut, rest: &[u8], tokens: &[&str]) -> bool {
+        c.tried += 1;
+        if c.tried > CUT_CAP {
+            return false;
+        }
+        if rest.is_empty() {
+            return match tokens.split_first() {
+                None => {
+                    if c.acc.len() == c.n {
+                        c.out.push(c.acc.clone());
+                    }
+                    true
+                }
+                Some((t, more)) => go(c, t.as_bytes(), more),
+            };
+        }
+        if c.acc.len() >= c.n {
+            return true;
+        }
+        let max = if rest[0] == b'0' { 1 } else { rest.len().min(12) };
+        for len in 1..=max {
+            let v = std::str::from_utf8(&rest[..len])
+                .ok()
+                .and_then(|d| d.parse::<f64>().ok())
+                .unwrap_or(f64::NAN);
+            c.acc.push(v);
+            let at = c.acc.len() - 1;
+            let ok = c.checks.iter().all(|(last, terms)| {
+                *last != at || holds(terms.iter().map(|&(k, s)| s * c.acc[k]).sum())
+            });
+            let go_on = !ok || go(c, &rest[len..], tokens);
+            c.acc.pop();
+            if !go_on {
+                return false;
+            }
+        }
+        true
+    }
+    let mut c = Cut {
+        n,
+        checks,
+        acc: Vec::new(),
+        out: Vec::new(),
+        tried: 0,
+    };
+    go(&mut c, &[], printed).then_some(c.out)
+}
+
 fn holds(sum: f64) -> bool {
     sum.abs() < 1e-6
 }
@@ -236,7 +386,15 @@ struct Candidates {
 /// Aligns one table. `allow_unproven_runs` lets a row with no identity of its own be expanded
 /// from a single printed value (all its cells equal), which is only sound when the document
 /// has shown elsewhere that it collapses runs.
-pub fn align(table: &TableTemplate, tokens: &[Located], allow_unproven_runs: bool) -> Aligned {
+///
+/// `glued` says the document's whitespace was collapsed (some value ran into text): a row with
+/// fewer values than cells is then read as glued digits, not as collapsed runs.
+pub fn align(
+    table: &TableTemplate,
+    tokens: &[Located],
+    allow_unproven_runs: bool,
+    glued: bool,
+) -> Aligned {
     let mut out = Aligned::default();
     let (segs, orphans) = segments(table, tokens);
     // A row whose label is followed by no value at all reads as printed blank (provable as
@@ -247,7 +405,7 @@ pub fn align(table: &TableTemplate, tokens: &[Located], allow_unproven_runs: boo
             .iter()
             .all(|s| s.values.len() <= table.rows[s.row].cells.len());
     if local {
-        align_local(table, &segs, allow_unproven_runs, &mut out);
+        align_local(table, &segs, allow_unproven_runs, glued, &mut out);
         return out;
     }
     align_order(table, tokens, &segs, &orphans, &mut out);
@@ -484,7 +642,13 @@ fn blocks(table: &TableTemplate, values: &[f64]) -> Option<Vec<(Vec<f64>, Vec<us
 }
 
 /// Readings 1 and 2.
-fn align_local(table: &TableTemplate, segs: &[Segment], unproven: bool, out: &mut Aligned) {
+fn align_local(
+    table: &TableTemplate,
+    segs: &[Segment],
+    unproven: bool,
+    glued: bool,
+    out: &mut Aligned,
+) {
     let mut fixed: Vec<Option<f64>> = vec![None; table.cells.len()];
     let mut variable: Vec<Candidates> = Vec::new();
     for (k, s) in segs.iter().enumerate() {
@@ -513,6 +677,19 @@ fn align_local(table: &TableTemplate, segs: &[Segment], unproven: bool, out: &mu
                 How::Blank
             };
             (vec![printed.iter().map(|v| v.unwrap_or(0.0)).collect()], how)
+        } else if glued {
+            // Whitespace collapsed: the digits of neighbouring cells may run together.
+            let raw: Vec<&str> = s.values.iter().map(|v| v.2.as_str()).collect();
+            let checks: Vec<Vec<(usize, f64)>> = table
+                .identities
+                .iter()
+                .filter(|id| id.terms.iter().all(|(c, _)| row.cells.contains(c)))
+                .map(|id| id.terms.iter().map(|&(c, s)| (c - row.cells.start, s)).collect())
+                .collect();
+            match cuts(&raw, n, &checks) {
+                Some(c) => (c, How::Cut),
+                None => (Vec::new(), How::Cut),
+            }
         } else if printed.iter().all(Option::is_some) {
             let p: Vec<f64> = printed.iter().map(|v| v.unwrap_or(0.0)).collect();
             (expansions(&p, n), How::Expanded)
@@ -538,7 +715,20 @@ fn align_local(table: &TableTemplate, segs: &[Segment], unproven: bool, out: &mu
                 })
             })
             .collect();
-        let unprovable = own.is_empty() && how == How::Expanded && !unproven;
+        // A reading other than the printed one needs an identity to prove it — except a
+        // collapsed run where the document has proven elsewhere that it collapses runs, and
+        // glued digits that cut only one way.
+        let touched = table
+            .identities
+            .iter()
+            .any(|id| id.terms.iter().any(|(c, _)| row.cells.contains(c)));
+        let unprovable = !touched
+            && match how {
+                How::Expanded => !unproven,
+                How::Cut => readings.len() > 1,
+                How::Blank | How::Order => true,
+                How::Local => false,
+            };
         if readings.is_empty() || unprovable {
             out.ambiguous.push((
                 s.line,
@@ -717,6 +907,7 @@ fn align_local(table: &TableTemplate, segs: &[Segment], unproven: bool, out: &mu
         let what = match v.how {
             How::Blank => "blank cells read as 0",
             How::Order => "laid in printed order",
+            How::Cut => "glued digits cut into cells",
             _ => "a collapsed run of equal cells expanded",
         };
         out.notes.push((
@@ -747,7 +938,45 @@ mod tests {
 
     fn toks(text: &str) -> Vec<Located> {
         let lines: Vec<&str> = text.lines().collect();
-        tokenize(&lines, 0, lines.len())
+        tokenize(&lines, 0, lines.len(), false)
+    }
+
+    #[test]
+    fn text_and_digits_run_together_are_cut_apart() {
+        let lines = ["规章000行政规范性文件8855698", "8.属于行政查询事项1051.本机关", "1.", "收费1.8533万元"];
+        let t = tokenize(&lines, 0, lines.len(), true);
+        let values: Vec<(&str, bool)> = t
+            .iter()
+            .filter_map(|l| match &l.token {
+                Token::Value(_, raw) => Some((raw.as_str(), l.glued)),
+                Token::Text(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            values,
+            [("000", true), ("8855698", true), ("105", true), ("1.8533万元", true)]
+        );
+        let texts: Vec<&str> = t
+            .iter()
+            .filter_map(|l| match &l.token {
+                Token::Text(s) => Some(s.as_str()),
+                Token::Value(..) => None,
+            })
+            .collect();
+        assert_eq!(texts, ["规章", "行政规范性文件", "8.属于行政查询事项", "1.本机关", "1.", "收费"]);
+    }
+
+    #[test]
+    fn glued_digits_are_cut_only_where_the_identities_allow() {
+        let t = get(Template::National2021).and_then(|t| t.table("三")).expect("三");
+        // `230 000023`: 23 0 0 0 0 0 23 is the only cut whose 总计 adds up.
+        let a = align(t, &toks("本年新收230 000023"), false, false);
+        assert!(a.placed.is_empty());
+        let lines = ["一、本年新收政府信息公开申请数量230 000023"];
+        let a = align(t, &tokenize(&lines, 0, 1, true), false, true);
+        let v: Vec<f64> = a.placed.iter().map(|p| p.value).collect();
+        assert_eq!(v, [23.0, 0.0, 0.0, 0.0, 0.0, 0.0, 23.0]);
+        assert!(a.placed.iter().all(|p| p.how == How::Cut));
     }
 
     #[test]
@@ -764,12 +993,12 @@ mod tests {
     #[test]
     fn a_collapsed_review_table_is_fifteen_zeros() {
         let t = get(Template::National2021).and_then(|t| t.table("四")).expect("四");
-        let a = align(t, &toks("结\n果\n维\n持\n总计\n0"), false);
+        let a = align(t, &toks("结\n果\n维\n持\n总计\n0"), false, false);
         assert_eq!(a.placed.len(), 15);
         assert!(a.placed.iter().all(|p| p.value == 0.0 && p.how == How::Expanded));
         assert!(a.collapsed);
         // 3 0 0 1 4 then zeros: printed once each, the only reading is the real one.
-        let a = align(t, &toks("3\n0\n1\n4\n0"), false);
+        let a = align(t, &toks("3\n0\n1\n4\n0"), false, false);
         let v: Vec<f64> = a.placed.iter().map(|p| p.value).collect();
         assert_eq!(v[..5], [3.0, 0.0, 0.0, 1.0, 4.0]);
         assert!(v[5..].iter().all(|&x| x == 0.0), "{v:?}");
@@ -779,14 +1008,14 @@ mod tests {
     fn an_ambiguous_collapse_is_not_stored() {
         let t = get(Template::National2021).and_then(|t| t.table("二")).expect("二");
         // 行政规范性文件 0 / 2: 0 0 2 or 0 2 2, nothing ties them.
-        let a = align(t, &toks("规章\n0\n行政规范性文件\n0\n2\n行政许可\n496"), true);
+        let a = align(t, &toks("规章\n0\n行政规范性文件\n0\n2\n行政许可\n496"), true, false);
         // Its first and last cells are 0 and 2 in both readings; the middle one is not known.
         assert!(a.placed.iter().all(|p| p.cell != 4), "{:?}", a.placed);
         assert!(a.placed.iter().any(|p| p.cell == 5 && p.value == 2.0));
         assert!(a.ambiguous.iter().any(|x| x.1 == Some(4) && x.2.contains("0 or 2")));
         // 规章 0 → 0 0 0 only when the document has shown that it collapses runs.
         assert_eq!(a.placed.iter().filter(|p| p.cell < 3).count(), 3);
-        let a = align(t, &toks("规章\n0\n行政规范性文件\n0\n2\n行政许可\n496"), false);
+        let a = align(t, &toks("规章\n0\n行政规范性文件\n0\n2\n行政许可\n496"), false, false);
         assert!(a.placed.iter().all(|p| p.cell >= 6), "{:?}", a.placed);
     }
 }
