@@ -201,6 +201,7 @@ pub fn generate(
             modern += 1;
             let undetermined_cells = match shape {
                 Shape::Crawled => undetermined_when_crawled(&doc),
+                Shape::Cells => undetermined_when_split(&doc),
                 Shape::Glued => undetermined_when_glued(&doc),
                 _ => Vec::new(),
             };
@@ -623,7 +624,7 @@ impl Doc2021 {
         match shape {
             Shape::Aligned => self.aligned(),
             Shape::Tab => self.tab(),
-            Shape::Cells => self.cells(),
+            Shape::Cells => self.cells(true),
             Shape::Html => self.html(),
             Shape::Markdown => self.markdown(),
             Shape::Glued => self.glued().0,
@@ -633,7 +634,7 @@ impl Doc2021 {
                     self.body, self.year
                 );
                 let mut last: Option<String> = None;
-                for line in self.cells().lines() {
+                for line in self.cells(false).lines() {
                     if last.as_deref() == Some(line) {
                         continue;
                     }
@@ -767,7 +768,7 @@ impl Doc2021 {
     fn html(&self) -> String {
         let title = format!("{}{}年政府信息公开工作年度报告", self.body, self.year);
         let mut page = format!(
-            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}_政府信息公开年报_{}门户网站</title><script>var nav = \"<table><tr><td>1</td></tr></table>\";</script></head><body><div class=\"nav\">首页 &gt; 政务公开 &gt; 年报</div><div class=\"article\"><h1>{title}</h1>",
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}_政府信息公开年报_{}门户网站</title><script>var nav = \"<table><tr><td>1</td></tr></table>\";</script></head><body><div class=\"nav\">首页 &gt; 政务公开 &gt; 年报</div><div class=\"article\">",
             self.body
         );
         let mut in_table = false;
@@ -830,7 +831,9 @@ impl Doc2021 {
         text
     }
 
-    fn cells(&self) -> String {
+    /// One cell per line; with `split`, some numbers of table 三 cut in two by the page's
+    /// markup (`1` / `62` for 162).
+    fn cells(&self, split: bool) -> String {
         let mut text = format!(
             "{}{}年政府信息公开工作年度报告\n一、总体情况\n{}年，全市共受理政府信息公开申请{}件。\n二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\n本年制发件数\n本年废止件数\n现行有效件数\n",
             self.body, self.year, self.year, self.rows[0][6]
@@ -871,7 +874,7 @@ impl Doc2021 {
                     let _ = writeln!(text, "{label}");
                 }
             }
-            for c in row {
+            for c in split_row(k, row, split) {
                 let _ = writeln!(text, "{c}");
             }
         }
@@ -882,6 +885,61 @@ impl Doc2021 {
         text.push_str("五、存在的主要问题及改进情况\n无。\n");
         text
     }
+}
+
+/// Row `k` of table 三 as printed one cell per line: with `split`, every fourth row's first
+/// number of two digits or more is cut after its first digit.
+fn split_row(k: usize, row: &[u64; 7], split: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut done = !split || k % 4 != 1;
+    for v in row {
+        let s = v.to_string();
+        if !done && s.len() > 1 {
+            out.push(s[..1].to_string());
+            out.push(s[1..].to_string());
+            done = true;
+        } else {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// The cells of a one-cell-per-line document with numbers cut in two that the row's own
+/// identity does not settle (the pieces joined in every way that keeps their order).
+fn undetermined_when_split(doc: &Doc2021) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    let columns = crate::model::Breakdown::APPLICATION_COLUMNS;
+    for (k, ((code, _), row)) in MATRIX.iter().zip(&doc.rows).enumerate() {
+        let printed = split_row(k, row, true);
+        if printed.len() == 7 {
+            continue;
+        }
+        // Join one pair of neighbours: the pieces of a number cut in two.
+        let mut readings: Vec<Vec<u64>> = Vec::new();
+        for j in 0..printed.len() - 1 {
+            if printed[j].starts_with('0') {
+                continue;
+            }
+            let mut r: Vec<u64> = Vec::new();
+            for (i, p) in printed.iter().enumerate() {
+                if i == j + 1 {
+                    continue;
+                }
+                let p = if i == j { format!("{p}{}", printed[j + 1]) } else { p.clone() };
+                r.push(p.parse().unwrap_or(0));
+            }
+            if r[6] == r[..6].iter().sum::<u64>() {
+                readings.push(r);
+            }
+        }
+        for (i, b) in columns.iter().enumerate() {
+            if readings.is_empty() || readings.iter().any(|r| r[i] != readings[0][i]) {
+                out.push((*code, b.as_str()));
+            }
+        }
+    }
+    out
 }
 
 /// Every way to cut `printed` digit strings into `n` numbers in order (no number but 0

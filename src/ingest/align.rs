@@ -172,6 +172,9 @@ pub enum How {
     /// Cut out of digits glued together (`230000023` = 23 0 0 0 0 0 23), proven by the
     /// identities.
     Cut,
+    /// Pieces of a number cut in two by the page's markup joined (`1` / `62` = 162), proven by
+    /// the identities.
+    Joined,
 }
 
 /// A cell placed with certainty.
@@ -301,6 +304,44 @@ fn expansions(printed: &[f64], n: usize) -> Vec<Vec<f64>> {
     out
 }
 
+/// The most values more than its cells a row may print as numbers cut in pieces.
+pub const MAX_JOINS: usize = 2;
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Every way to join `printed` digit strings, in order, into `n` numbers (a joined number does
+/// not start with 0): the readings of a row whose numbers the page cut in pieces.
+fn joins(printed: &[&str], n: usize) -> Vec<Vec<f64>> {
+    fn go(rest: &[&str], n: usize, acc: &mut Vec<f64>, out: &mut Vec<Vec<f64>>) {
+        if acc.len() == n {
+            if rest.is_empty() {
+                out.push(acc.clone());
+            }
+            return;
+        }
+        let left = n - acc.len();
+        if rest.len() < left {
+            return;
+        }
+        for take in 1..=rest.len() - (left - 1) {
+            if take > 1 && rest[0].starts_with('0') {
+                break;
+            }
+            let joined: String = rest[..take].concat();
+            acc.push(joined.parse().unwrap_or(f64::NAN));
+            go(&rest[take..], n, acc, out);
+            acc.pop();
+        }
+    }
+    let mut out = Vec::new();
+    if printed.iter().all(|p| is_digits(p)) && n > 0 {
+        go(printed, n, &mut Vec::new(), &mut out);
+    }
+    out
+}
+
 /// The most ways one row's glued digits may be cut before the row counts as ambiguous.
 pub const CUT_CAP: usize = 200_000;
 
@@ -399,14 +440,50 @@ pub fn align(
     let (segs, orphans) = segments(table, tokens);
     // A row whose label is followed by no value at all reads as printed blank (provable as
     // zeros by the identities only); the table needs values somewhere.
+    // A row with one or two values too many may hold numbers cut in two (`1` / `62`).
     let local = orphans.is_empty()
         && segs.iter().any(|s| !s.values.is_empty())
-        && segs
-            .iter()
-            .all(|s| s.values.len() <= table.rows[s.row].cells.len());
+        && segs.iter().all(|s| {
+            let n = table.rows[s.row].cells.len();
+            s.values.len() <= n
+                || (s.values.len() <= n + MAX_JOINS
+                    && s.values.iter().all(|v| is_digits(&v.2)))
+        });
     if local {
         align_local(table, &segs, allow_unproven_runs, glued, &mut out);
-        return out;
+        let values = tokens
+            .iter()
+            .filter(|t| matches!(t.token, Token::Value(..)))
+            .count();
+        if out.ambiguous.is_empty() || values != table.cells.len() {
+            return out;
+        }
+        // Rows left ambiguous, yet as many values as cells: the reading in order may prove
+        // more; where the two readings differ on a cell, neither is kept.
+        let mut ordered = Aligned::default();
+        align_order(table, tokens, &segs, &orphans, &mut ordered);
+        if ordered.placed.len() <= out.placed.len() {
+            return out;
+        }
+        let differ: Vec<usize> = ordered
+            .placed
+            .iter()
+            .filter(|p| out.placed.iter().any(|q| q.cell == p.cell && q.value != p.value))
+            .map(|p| p.cell)
+            .collect();
+        ordered.placed.retain(|p| !differ.contains(&p.cell));
+        for c in differ {
+            ordered.ambiguous.push((
+                first_line(tokens),
+                Some(c),
+                format!(
+                    "table {}: {} is read differently by its labels and by the order of its values (ambiguous, not stored)",
+                    table.id, table.cells[c].code
+                ),
+            ));
+        }
+        ordered.collapsed = out.collapsed;
+        return ordered;
     }
     align_order(table, tokens, &segs, &orphans, &mut out);
     out
@@ -651,6 +728,15 @@ fn align_local(
 ) {
     let mut fixed: Vec<Option<f64>> = vec![None; table.cells.len()];
     let mut variable: Vec<Candidates> = Vec::new();
+    // Runs collapsed make rows short, numbers cut in pieces make them long; a table with both
+    // more likely has values moved from one row to another: then no short or long row is read.
+    let short = segs
+        .iter()
+        .any(|s| !s.values.is_empty() && s.values.len() < table.rows[s.row].cells.len());
+    let long = segs
+        .iter()
+        .any(|s| s.values.len() > table.rows[s.row].cells.len());
+    let moved = short && long;
     for (k, s) in segs.iter().enumerate() {
         let row = &table.rows[s.row];
         let n = row.cells.len();
@@ -668,7 +754,9 @@ fn align_local(
             }
             continue;
         }
-        let (readings, how) = if printed.is_empty() {
+        let (readings, how) = if moved && !printed.is_empty() && printed.len() != n {
+            (Vec::new(), How::Expanded)
+        } else if printed.is_empty() {
             (vec![vec![0.0; n]], How::Blank)
         } else if printed.len() == n {
             let how = if printed.iter().all(Option::is_some) {
@@ -677,6 +765,9 @@ fn align_local(
                 How::Blank
             };
             (vec![printed.iter().map(|v| v.unwrap_or(0.0)).collect()], how)
+        } else if printed.len() > n {
+            let raw: Vec<&str> = s.values.iter().map(|v| v.2.as_str()).collect();
+            (joins(&raw, n), How::Joined)
         } else if glued {
             // Whitespace collapsed: the digits of neighbouring cells may run together.
             let raw: Vec<&str> = s.values.iter().map(|v| v.2.as_str()).collect();
@@ -726,9 +817,11 @@ fn align_local(
             && match how {
                 How::Expanded => !unproven,
                 How::Cut => readings.len() > 1,
+                How::Joined => true,
                 How::Blank | How::Order => true,
                 How::Local => false,
             };
+
         if readings.is_empty() || unprovable {
             out.ambiguous.push((
                 s.line,
@@ -755,10 +848,26 @@ fn align_local(
             .any(|v| table.rows[segs[v.seg].row].cells.contains(&c))
     };
     let mut search = Vec::new();
+    // Every row paired locally: an identity the printed figures break is the report's own.
+    // Otherwise (some row expanded, joined, cut, blank or unreadable) a broken identity may
+    // come from a misplaced value, and the rows it touches are left out.
+    let all_local = variable.is_empty() && out.ambiguous.is_empty();
+    let mut doubtful: Vec<usize> = Vec::new();
     for id in &table.identities {
         if id.terms.iter().all(|&(c, _)| fixed[c].is_some()) {
             let sum: f64 = id.terms.iter().map(|&(c, s)| s * fixed[c].unwrap_or(0.0)).sum();
-            if !holds(sum) {
+            if !holds(sum) && !all_local {
+                doubtful.extend(id.terms.iter().map(|&(c, _)| c));
+                let line = segs.first().map_or(0, |s| s.line);
+                out.ambiguous.push((
+                    line,
+                    None,
+                    format!(
+                        "table {}: the figures break an identity ({}) where not every row is paired locally: the rows it touches are left out (ambiguous)",
+                        table.id, id.text
+                    ),
+                ));
+            } else if !holds(sum) {
                 let line = segs.first().map_or(0, |s| s.line);
                 out.notes.push((
                     line,
@@ -780,7 +889,7 @@ fn align_local(
     }
     for s in segs {
         let row = &table.rows[s.row];
-        if row.cells.clone().all(|c| fixed[c].is_some()) {
+        if row.cells.clone().all(|c| fixed[c].is_some() && !doubtful.contains(&c)) {
             for (c, v) in row.cells.clone().zip(&s.values) {
                 out.placed.push(Placed {
                     cell: c,
@@ -908,6 +1017,7 @@ fn align_local(
             How::Blank => "blank cells read as 0",
             How::Order => "laid in printed order",
             How::Cut => "glued digits cut into cells",
+            How::Joined => "a number cut in two joined",
             _ => "a collapsed run of equal cells expanded",
         };
         out.notes.push((
@@ -977,6 +1087,18 @@ mod tests {
         let v: Vec<f64> = a.placed.iter().map(|p| p.value).collect();
         assert_eq!(v, [23.0, 0.0, 0.0, 0.0, 0.0, 0.0, 23.0]);
         assert!(a.placed.iter().all(|p| p.how == How::Cut));
+    }
+
+    #[test]
+    fn a_number_cut_in_two_is_joined_only_where_the_identities_allow() {
+        let t = get(Template::National2021).and_then(|t| t.table("三")).expect("三");
+        // 162 printed `1` / `62`: 162 0 0 0 0 0 162 is the only joining whose 总计 adds up.
+        let a = align(t, &toks("本年新收\n1\n62\n0\n0\n0\n0\n0\n162"), false, false);
+        let v: Vec<f64> = a.placed.iter().map(|p| p.value).collect();
+        assert_eq!(v, [162.0, 0.0, 0.0, 0.0, 0.0, 0.0, 162.0]);
+        assert!(a.placed.iter().all(|p| p.how == How::Joined));
+        // `0` / `5` never joins into 05.
+        assert_eq!(joins(&["1", "0", "5"], 2), vec![vec![10.0, 5.0]]);
     }
 
     #[test]

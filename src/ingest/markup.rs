@@ -90,6 +90,27 @@ pub fn html_to_lines(html: &str) -> Converted {
         text: String::new(),
         line_map: Vec::new(),
     };
+    // The page's <title> names the report even where the article prints no heading; sites
+    // append their own name (`…年度报告_政府信息公开年报_某某市人民政府`): cut at the first `_`
+    // or ` - ` after the report's name.
+    if let Some(t) = scraper::Selector::parse("title")
+        .ok()
+        .and_then(|sel| doc.select(&sel).next())
+    {
+        let title = clean(&t.text().collect::<String>());
+        let end = title
+            .find("报告")
+            .map(|i| i + "报告".len())
+            .and_then(|i| title[i..].find(['_', '|', '-']).map(|j| i + j))
+            .unwrap_or(title.len());
+        let title = title[..end].trim();
+        if !title.is_empty() {
+            let line = lower[..lower.find("<title").unwrap_or(0)].matches('\n').count() as u32 + 1;
+            out.text.push_str(title);
+            out.text.push('\n');
+            out.line_map.push(line);
+        }
+    }
     let mut rows_seen = 0usize;
     let mut paragraph = String::new();
     walk(
