@@ -153,7 +153,11 @@ pub fn generate(
     last_year: i32,
     shapes: &[Shape],
 ) -> std::io::Result<usize> {
-    let shapes = if shapes.is_empty() { &[Shape::Aligned][..] } else { shapes };
+    let shapes = if shapes.is_empty() {
+        &[Shape::Aligned][..]
+    } else {
+        shapes
+    };
     let mut modern = 0usize;
     std::fs::create_dir_all(out)?;
     let mut places: Vec<_> = gazetteer()
@@ -739,11 +743,7 @@ impl Doc2021 {
             for (i, c) in cells.iter().enumerate() {
                 match printed.last_mut() {
                     // Digits of neighbouring cells run together, except now and then.
-                    Some(last)
-                        if numeric(c)
-                            && numeric(last)
-                            && (c.len() + i + k) % 3 != 0 =>
-                    {
+                    Some(last) if numeric(c) && numeric(last) && (c.len() + i + k) % 3 != 0 => {
                         last.push_str(c)
                     }
                     _ => printed.push(c.to_string()),
@@ -805,7 +805,9 @@ impl Doc2021 {
         if in_table {
             page.push_str("</table>");
         }
-        page.push_str("</div><div class=\"footer\">主办单位：某某市人民政府办公室</div></body></html>\n");
+        page.push_str(
+            "</div><div class=\"footer\">主办单位：某某市人民政府办公室</div></body></html>\n",
+        );
         page
     }
 
@@ -926,7 +928,11 @@ fn undetermined_when_split(doc: &Doc2021) -> Vec<(&'static str, &'static str)> {
                 if i == j + 1 {
                     continue;
                 }
-                let p = if i == j { format!("{p}{}", printed[j + 1]) } else { p.clone() };
+                let p = if i == j {
+                    format!("{p}{}", printed[j + 1])
+                } else {
+                    p.clone()
+                };
                 r.push(p.parse().unwrap_or(0));
             }
             if r[6] == r[..6].iter().sum::<u64>() {
@@ -945,7 +951,13 @@ fn undetermined_when_split(doc: &Doc2021) -> Vec<(&'static str, &'static str)> {
 /// Every way to cut `printed` digit strings into `n` numbers in order (no number but 0
 /// starts with 0); `None` past 20,000 ways (the row then counts as undetermined).
 fn cuts(printed: &[String], n: usize) -> Option<Vec<Vec<u64>>> {
-    fn go(rest: &[u8], tokens: &[String], n: usize, acc: &mut Vec<u64>, out: &mut Vec<Vec<u64>>) -> bool {
+    fn go(
+        rest: &[u8],
+        tokens: &[String],
+        n: usize,
+        acc: &mut Vec<u64>,
+        out: &mut Vec<Vec<u64>>,
+    ) -> bool {
         if out.len() > 20_000 {
             return false;
         }
@@ -964,9 +976,16 @@ fn cuts(printed: &[String], n: usize) -> Option<Vec<Vec<u64>>> {
         if acc.len() >= n {
             return true;
         }
-        let max = if rest[0] == b'0' { 1 } else { rest.len().min(12) };
+        let max = if rest[0] == b'0' {
+            1
+        } else {
+            rest.len().min(12)
+        };
         for len in 1..=max {
-            let v = std::str::from_utf8(&rest[..len]).ok().and_then(|d| d.parse().ok()).unwrap_or(0);
+            let v = std::str::from_utf8(&rest[..len])
+                .ok()
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0);
             acc.push(v);
             let ok = go(&rest[len..], tokens, n, acc, out);
             acc.pop();
@@ -987,7 +1006,11 @@ fn undetermined_when_glued(doc: &Doc2021) -> Vec<(&'static str, &'static str)> {
     // Rows in printed order: table 二's six, table 三's 25, table 四's one.
     let mut out = Vec::new();
     let codes2: [&[&'static str]; 6] = [
-        &["proactive.rules.issued", "proactive.rules.repealed", "proactive.rules.in_force"],
+        &[
+            "proactive.rules.issued",
+            "proactive.rules.repealed",
+            "proactive.rules.in_force",
+        ],
         &[
             "proactive.normative_docs.issued",
             "proactive.normative_docs.repealed",
@@ -1010,7 +1033,10 @@ fn undetermined_when_glued(doc: &Doc2021) -> Vec<(&'static str, &'static str)> {
     let columns = crate::model::Breakdown::APPLICATION_COLUMNS;
     for (k, printed) in rows.iter().enumerate() {
         if k < 6 {
-            for (i, s) in settled(printed, codes2[k].len(), &|_| true).into_iter().enumerate() {
+            for (i, s) in settled(printed, codes2[k].len(), &|_| true)
+                .into_iter()
+                .enumerate()
+            {
                 if !s {
                     out.push((codes2[k][i], "total"));
                 }
@@ -1071,7 +1097,11 @@ fn undetermined_when_crawled(doc: &Doc2021) -> Vec<(&'static str, &'static str)>
     };
     let mut out = Vec::new();
     let codes2: [&[&'static str]; 6] = [
-        &["proactive.rules.issued", "proactive.rules.repealed", "proactive.rules.in_force"],
+        &[
+            "proactive.rules.issued",
+            "proactive.rules.repealed",
+            "proactive.rules.in_force",
+        ],
         &[
             "proactive.normative_docs.issued",
             "proactive.normative_docs.repealed",

@@ -257,7 +257,9 @@ fn assert_blanks_read_as_zero(r: &Report, blank: impl Fn(&str, &str) -> bool) {
         .collect();
     assert!(!zeros.is_empty() && zeros.iter().all(|f| f.value == 0.0));
     assert!(
-        r.notes.iter().any(|n| n.message.contains("blank cells read as 0")),
+        r.notes
+            .iter()
+            .any(|n| n.message.contains("blank cells read as 0")),
         "{:?}",
         r.notes
     );
@@ -297,7 +299,9 @@ fn markdown_tables_ragged_rows_and_blanks() {
     let r = read(&path);
     assert_eq!(printed(&r), expected_of("hongze-2023"));
     assert!(r.problems.is_empty(), "{:?}", r.problems);
-    assert_blanks_read_as_zero(&r, |i, b| i == "application.result.disclosed" && b == "research");
+    assert_blanks_read_as_zero(&r, |i, b| {
+        i == "application.result.disclosed" && b == "research"
+    });
     let md = std::fs::read_to_string(&path).expect("fixture");
     let lines: Vec<&str> = md.lines().collect();
     let f = r

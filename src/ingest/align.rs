@@ -142,7 +142,10 @@ fn split_mixed(piece: &str, line: usize, out: &mut Vec<Located>) {
         text(&std::mem::take(&mut pending), out);
         if !digits.is_empty() {
             let rest: String = chars[i..].iter().collect();
-            let unit = ["万元", "元"].into_iter().find(|u| rest.starts_with(u)).unwrap_or("");
+            let unit = ["万元", "元"]
+                .into_iter()
+                .find(|u| rest.starts_with(u))
+                .unwrap_or("");
             i += unit.chars().count();
             let raw = format!("{digits}{unit}");
             if let Some(v) = value_of(&raw) {
@@ -350,7 +353,10 @@ pub const CUT_CAP: usize = 200_000;
 /// offsets in the row, tested as soon as their last cell is cut); `None` when a string is not
 /// plain digits or past [`CUT_CAP`] cuts.
 fn cuts(printed: &[&str], n: usize, checks: &[Vec<(usize, f64)>]) -> Option<Vec<Vec<f64>>> {
-    if printed.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if printed
+        .iter()
+        .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     // Each check with the offset of its last cell.
@@ -384,7 +390,11 @@ fn cuts(printed: &[&str], n: usize, checks: &[Vec<(usize, f64)>]) -> Option<Vec<
         if c.acc.len() >= c.n {
             return true;
         }
-        let max = if rest[0] == b'0' { 1 } else { rest.len().min(12) };
+        let max = if rest[0] == b'0' {
+            1
+        } else {
+            rest.len().min(12)
+        };
         for len in 1..=max {
             let v = std::str::from_utf8(&rest[..len])
                 .ok()
@@ -446,8 +456,7 @@ pub fn align(
         && segs.iter().all(|s| {
             let n = table.rows[s.row].cells.len();
             s.values.len() <= n
-                || (s.values.len() <= n + MAX_JOINS
-                    && s.values.iter().all(|v| is_digits(&v.2)))
+                || (s.values.len() <= n + MAX_JOINS && s.values.iter().all(|v| is_digits(&v.2)))
         });
     if local {
         align_local(table, &segs, allow_unproven_runs, glued, &mut out);
@@ -468,7 +477,11 @@ pub fn align(
         let differ: Vec<usize> = ordered
             .placed
             .iter()
-            .filter(|p| out.placed.iter().any(|q| q.cell == p.cell && q.value != p.value))
+            .filter(|p| {
+                out.placed
+                    .iter()
+                    .any(|q| q.cell == p.cell && q.value != p.value)
+            })
             .map(|p| p.cell)
             .collect();
         ordered.placed.retain(|p| !differ.contains(&p.cell));
@@ -682,7 +695,9 @@ fn blocks(table: &TableTemplate, values: &[f64]) -> Option<Vec<(Vec<f64>, Vec<us
             // Column by column: cell (r, c) of the block is value c·m + r.
             let at = |r: usize, c: usize| base + c * m + r;
             // A block that reads the same as its rows in order adds nothing new.
-            if m > 1 && (0..m).all(|r| (0..w).all(|c| s.values[at(r, c)] == s.values[base + r * w + c])) {
+            if m > 1
+                && (0..m).all(|r| (0..w).all(|c| s.values[at(r, c)] == s.values[base + r * w + c]))
+            {
                 continue;
             }
             let mut ok = true;
@@ -764,7 +779,10 @@ fn align_local(
             } else {
                 How::Blank
             };
-            (vec![printed.iter().map(|v| v.unwrap_or(0.0)).collect()], how)
+            (
+                vec![printed.iter().map(|v| v.unwrap_or(0.0)).collect()],
+                how,
+            )
         } else if printed.len() > n {
             let raw: Vec<&str> = s.values.iter().map(|v| v.2.as_str()).collect();
             (joins(&raw, n), How::Joined)
@@ -775,7 +793,12 @@ fn align_local(
                 .identities
                 .iter()
                 .filter(|id| id.terms.iter().all(|(c, _)| row.cells.contains(c)))
-                .map(|id| id.terms.iter().map(|&(c, s)| (c - row.cells.start, s)).collect())
+                .map(|id| {
+                    id.terms
+                        .iter()
+                        .map(|&(c, s)| (c - row.cells.start, s))
+                        .collect()
+                })
                 .collect();
             match cuts(&raw, n, &checks) {
                 Some(c) => (c, How::Cut),
@@ -855,7 +878,11 @@ fn align_local(
     let mut doubtful: Vec<usize> = Vec::new();
     for id in &table.identities {
         if id.terms.iter().all(|&(c, _)| fixed[c].is_some()) {
-            let sum: f64 = id.terms.iter().map(|&(c, s)| s * fixed[c].unwrap_or(0.0)).sum();
+            let sum: f64 = id
+                .terms
+                .iter()
+                .map(|&(c, s)| s * fixed[c].unwrap_or(0.0))
+                .sum();
             if !holds(sum) && !all_local {
                 doubtful.extend(id.terms.iter().map(|&(c, _)| c));
                 let line = segs.first().map_or(0, |s| s.line);
@@ -889,7 +916,11 @@ fn align_local(
     }
     for s in segs {
         let row = &table.rows[s.row];
-        if row.cells.clone().all(|c| fixed[c].is_some() && !doubtful.contains(&c)) {
+        if row
+            .cells
+            .clone()
+            .all(|c| fixed[c].is_some() && !doubtful.contains(&c))
+        {
             for (c, v) in row.cells.clone().zip(&s.values) {
                 out.placed.push(Placed {
                     cell: c,
@@ -936,7 +967,12 @@ fn align_local(
             }
         }
         let ok = search.iter().all(|id| {
-            holds(id.terms.iter().map(|&(c, s)| s * cells[c].unwrap_or(f64::NAN)).sum())
+            holds(
+                id.terms
+                    .iter()
+                    .map(|&(c, s)| s * cells[c].unwrap_or(f64::NAN))
+                    .sum(),
+            )
         });
         if !ok {
             continue;
@@ -965,7 +1001,12 @@ fn align_local(
     for v in &variable {
         let s = &segs[v.seg];
         let row = &table.rows[s.row];
-        let printed = s.values.iter().map(|v| v.2.as_str()).collect::<Vec<_>>().join(" ");
+        let printed = s
+            .values
+            .iter()
+            .map(|v| v.2.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         if consistent == 0 {
             out.ambiguous.push((
                 s.line,
@@ -1053,7 +1094,12 @@ mod tests {
 
     #[test]
     fn text_and_digits_run_together_are_cut_apart() {
-        let lines = ["规章000行政规范性文件8855698", "8.属于行政查询事项1051.本机关", "1.", "收费1.8533万元"];
+        let lines = [
+            "规章000行政规范性文件8855698",
+            "8.属于行政查询事项1051.本机关",
+            "1.",
+            "收费1.8533万元",
+        ];
         let t = tokenize(&lines, 0, lines.len(), true);
         let values: Vec<(&str, bool)> = t
             .iter()
@@ -1064,7 +1110,12 @@ mod tests {
             .collect();
         assert_eq!(
             values,
-            [("000", true), ("8855698", true), ("105", true), ("1.8533万元", true)]
+            [
+                ("000", true),
+                ("8855698", true),
+                ("105", true),
+                ("1.8533万元", true)
+            ]
         );
         let texts: Vec<&str> = t
             .iter()
@@ -1073,12 +1124,24 @@ mod tests {
                 Token::Value(..) => None,
             })
             .collect();
-        assert_eq!(texts, ["规章", "行政规范性文件", "8.属于行政查询事项", "1.本机关", "1.", "收费"]);
+        assert_eq!(
+            texts,
+            [
+                "规章",
+                "行政规范性文件",
+                "8.属于行政查询事项",
+                "1.本机关",
+                "1.",
+                "收费"
+            ]
+        );
     }
 
     #[test]
     fn glued_digits_are_cut_only_where_the_identities_allow() {
-        let t = get(Template::National2021).and_then(|t| t.table("三")).expect("三");
+        let t = get(Template::National2021)
+            .and_then(|t| t.table("三"))
+            .expect("三");
         // `230 000023`: 23 0 0 0 0 0 23 is the only cut whose 总计 adds up.
         let a = align(t, &toks("本年新收230 000023"), false, false);
         assert!(a.placed.is_empty());
@@ -1091,9 +1154,16 @@ mod tests {
 
     #[test]
     fn a_number_cut_in_two_is_joined_only_where_the_identities_allow() {
-        let t = get(Template::National2021).and_then(|t| t.table("三")).expect("三");
+        let t = get(Template::National2021)
+            .and_then(|t| t.table("三"))
+            .expect("三");
         // 162 printed `1` / `62`: 162 0 0 0 0 0 162 is the only joining whose 总计 adds up.
-        let a = align(t, &toks("本年新收\n1\n62\n0\n0\n0\n0\n0\n162"), false, false);
+        let a = align(
+            t,
+            &toks("本年新收\n1\n62\n0\n0\n0\n0\n0\n162"),
+            false,
+            false,
+        );
         let v: Vec<f64> = a.placed.iter().map(|p| p.value).collect();
         assert_eq!(v, [162.0, 0.0, 0.0, 0.0, 0.0, 0.0, 162.0]);
         assert!(a.placed.iter().all(|p| p.how == How::Joined));
@@ -1114,10 +1184,15 @@ mod tests {
 
     #[test]
     fn a_collapsed_review_table_is_fifteen_zeros() {
-        let t = get(Template::National2021).and_then(|t| t.table("四")).expect("四");
+        let t = get(Template::National2021)
+            .and_then(|t| t.table("四"))
+            .expect("四");
         let a = align(t, &toks("结\n果\n维\n持\n总计\n0"), false, false);
         assert_eq!(a.placed.len(), 15);
-        assert!(a.placed.iter().all(|p| p.value == 0.0 && p.how == How::Expanded));
+        assert!(a
+            .placed
+            .iter()
+            .all(|p| p.value == 0.0 && p.how == How::Expanded));
         assert!(a.collapsed);
         // 3 0 0 1 4 then zeros: printed once each, the only reading is the real one.
         let a = align(t, &toks("3\n0\n1\n4\n0"), false, false);
@@ -1128,16 +1203,31 @@ mod tests {
 
     #[test]
     fn an_ambiguous_collapse_is_not_stored() {
-        let t = get(Template::National2021).and_then(|t| t.table("二")).expect("二");
+        let t = get(Template::National2021)
+            .and_then(|t| t.table("二"))
+            .expect("二");
         // 行政规范性文件 0 / 2: 0 0 2 or 0 2 2, nothing ties them.
-        let a = align(t, &toks("规章\n0\n行政规范性文件\n0\n2\n行政许可\n496"), true, false);
+        let a = align(
+            t,
+            &toks("规章\n0\n行政规范性文件\n0\n2\n行政许可\n496"),
+            true,
+            false,
+        );
         // Its first and last cells are 0 and 2 in both readings; the middle one is not known.
         assert!(a.placed.iter().all(|p| p.cell != 4), "{:?}", a.placed);
         assert!(a.placed.iter().any(|p| p.cell == 5 && p.value == 2.0));
-        assert!(a.ambiguous.iter().any(|x| x.1 == Some(4) && x.2.contains("0 or 2")));
+        assert!(a
+            .ambiguous
+            .iter()
+            .any(|x| x.1 == Some(4) && x.2.contains("0 or 2")));
         // 规章 0 → 0 0 0 only when the document has shown that it collapses runs.
         assert_eq!(a.placed.iter().filter(|p| p.cell < 3).count(), 3);
-        let a = align(t, &toks("规章\n0\n行政规范性文件\n0\n2\n行政许可\n496"), false, false);
+        let a = align(
+            t,
+            &toks("规章\n0\n行政规范性文件\n0\n2\n行政许可\n496"),
+            false,
+            false,
+        );
         assert!(a.placed.iter().all(|p| p.cell >= 6), "{:?}", a.placed);
     }
 }

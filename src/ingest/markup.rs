@@ -105,7 +105,10 @@ pub fn html_to_lines(html: &str) -> Converted {
             .unwrap_or(title.len());
         let title = title[..end].trim();
         if !title.is_empty() {
-            let line = lower[..lower.find("<title").unwrap_or(0)].matches('\n').count() as u32 + 1;
+            let line = lower[..lower.find("<title").unwrap_or(0)]
+                .matches('\n')
+                .count() as u32
+                + 1;
             out.text.push_str(title);
             out.text.push('\n');
             out.line_map.push(line);

@@ -270,7 +270,8 @@ mod tests {
         .expect("title");
         assert_eq!((t.body.as_deref(), t.line), (Some("旭泉市人民政府"), 3));
         // A crawler's header field.
-        let t = find_title(&["标题：三明市2022年政府信息公开工作年度报告", "发布时间："]).expect("title");
+        let t = find_title(&["标题：三明市2022年政府信息公开工作年度报告", "发布时间："])
+            .expect("title");
         assert_eq!(t.body.as_deref(), Some("三明市"));
     }
 

@@ -225,9 +225,11 @@ pub fn remove_conflicts(docs: &mut Vec<Document>) -> Vec<String> {
             }
         }
     }
-    let ids: std::collections::HashSet<&str> = conflicts.iter().map(|(id, _)| id.as_str()).collect();
+    let ids: std::collections::HashSet<&str> =
+        conflicts.iter().map(|(id, _)| id.as_str()).collect();
     for doc in docs.iter_mut() {
-        doc.reports.retain(|r| !ids.contains(r.report_id().as_str()));
+        doc.reports
+            .retain(|r| !ids.contains(r.report_id().as_str()));
     }
     docs.retain(|d| !d.reports.is_empty());
     conflicts.into_iter().map(|(_, m)| m).collect()

@@ -176,11 +176,15 @@ fn sections(lines: &[&str]) -> Option<(usize, usize, usize, usize)> {
     // 政府信息情况、收到和处理…组成`): numbered 三、 or short.
     let heading = |c: &str| {
         c.chars().count() <= 40
-            || c.chars().next().is_some_and(|f| "一二三四五六七八九".contains(f))
+            || c.chars()
+                .next()
+                .is_some_and(|f| "一二三四五六七八九".contains(f))
                 && c.chars().nth(1) == Some('、')
     };
-    let t3 = find(0, &|c| c.contains("收到和处理政府信息公开申请情况") && heading(c))
-        .or_else(|| find(0, &|c| c.contains("收到和处理政府信息公开申请情况")))?;
+    let t3 = find(0, &|c| {
+        c.contains("收到和处理政府信息公开申请情况") && heading(c)
+    })
+    .or_else(|| find(0, &|c| c.contains("收到和处理政府信息公开申请情况")))?;
     let t2 = (0..t3)
         .rev()
         .find(|&i| compacted[i].contains("主动公开政府信息情况") && heading(&compacted[i]))
@@ -233,7 +237,10 @@ fn template_of(lines: &[&str], from: usize, to: usize, fallback: Template) -> &'
     let signed = |t: Template| {
         template::get(t).filter(|d| d.signature.iter().any(|s| text.contains(s.as_str())))
     };
-    match (signed(Template::National2019), signed(Template::National2021)) {
+    match (
+        signed(Template::National2019),
+        signed(Template::National2021),
+    ) {
         (Some(d), None) | (None, Some(d)) => d,
         _ => template::get(fallback).expect("built-in template"),
     }
@@ -270,7 +277,9 @@ fn align_tables(lines: &[&str], (t2, t3, t4, end): (usize, usize, usize, usize),
     // Text and numbers run together somewhere in the tables (a crawler collapsed the
     // whitespace): a table left ambiguous is read again with text and digits cut apart, and its
     // short rows as glued digits.
-    let glued = align::tokenize(lines, t2, end, true).iter().any(|t| t.glued);
+    let glued = align::tokenize(lines, t2, end, true)
+        .iter()
+        .any(|t| t.glued);
     for (def, id, from, to) in [(d3, "三", t3, t4), (d4, "四", t4, end), (d2, "二", t2, t3)] {
         let Some(table) = def.table(id) else { continue };
         // Table 二 may open with prose (`本机关主动公开…277件`): its rows start at the first block
@@ -363,7 +372,8 @@ fn adopt(out: &mut Tables, template: Template, table: &TableTemplate, a: align::
             ));
             continue;
         }
-        out.figures.push(figure(c.code, c.breakdown, p.value, p.line, template));
+        out.figures
+            .push(figure(c.code, c.breakdown, p.value, p.line, template));
     }
     for (line, cell, message) in a.ambiguous {
         out.problems.push(problem(line, cell, message));

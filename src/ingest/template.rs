@@ -125,7 +125,10 @@ impl TemplateDef {
 
 /// The width-folded text without whitespace that labels are matched on.
 pub fn compact(s: &str) -> String {
-    fold_width(s).chars().filter(|c| !c.is_whitespace()).collect()
+    fold_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 fn breakdown(name: &str) -> Option<Breakdown> {
@@ -309,7 +312,9 @@ mod tests {
         let total = m
             .identities
             .iter()
-            .find(|i| i.text.starts_with("application.result.total =") && i.text.ends_with("[total]"))
+            .find(|i| {
+                i.text.starts_with("application.result.total =") && i.text.ends_with("[total]")
+            })
             .expect("总计 identity");
         // 总计 and its 21 leaf rows.
         assert_eq!(total.terms.len(), 22);
@@ -322,7 +327,10 @@ mod tests {
     fn unknown_codes_and_malformed_identities_are_refused() {
         let bad = "name = \"national-2021\"\n[[table]]\nid = \"x\"\ncolumns = [\"total\"]\n[[table.row]]\ncells = [\"review.corected\"]\n";
         let e = parse("bad.toml", bad).unwrap_err();
-        assert!(e.contains("review.corected") && e.contains("bad.toml"), "{e}");
+        assert!(
+            e.contains("review.corected") && e.contains("bad.toml"),
+            "{e}"
+        );
         let bad = "name = \"national-2021\"\n[[table]]\nid = \"x\"\ncolumns = [\"total\"]\nidentities = [\"review.total\"]\n[[table.row]]\ncells = [\"review.total\"]\n";
         assert!(parse("bad.toml", bad).unwrap_err().contains("no '='"));
     }
