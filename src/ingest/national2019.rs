@@ -274,12 +274,14 @@ fn align_tables(lines: &[&str], (t2, t3, t4, end): (usize, usize, usize, usize),
     let d4 = template::get(Template::National2021).expect("built-in template");
     let d2 = template_of(lines, t2, t3, Template::National2021);
     let mut evidence = false;
-    // Text and numbers run together somewhere in the tables (a crawler collapsed the
-    // whitespace): a table left ambiguous is read again with text and digits cut apart, and its
-    // short rows as glued digits.
+    // Text and numbers run together in the tables (a crawler collapsed the whitespace: labels
+    // glued to their first number, three times or more): text and digits are cut apart, and a
+    // short row is read as glued digits, never as collapsed runs.
     let glued = align::tokenize(lines, t2, end, true)
         .iter()
-        .any(|t| t.glued);
+        .filter(|t| t.glued)
+        .count()
+        >= 3;
     for (def, id, from, to) in [(d3, "三", t3, t4), (d4, "四", t4, end), (d2, "二", t2, t3)] {
         let Some(table) = def.table(id) else { continue };
         // Table 二 may open with prose (`本机关主动公开…277件`): its rows start at the first block
@@ -293,15 +295,8 @@ fn align_tables(lines: &[&str], (t2, t3, t4, end): (usize, usize, usize, usize),
         if complete(out, table) {
             continue;
         }
-        let tokens = align::tokenize(lines, from, to, false);
-        let mut aligned = align::align(table, &tokens, evidence, false);
-        if !aligned.ambiguous.is_empty() && glued {
-            let split = align::tokenize(lines, from, to, true);
-            let again = align::align(table, &split, evidence, true);
-            if again.placed.len() > aligned.placed.len() {
-                aligned = again;
-            }
-        }
+        let tokens = align::tokenize(lines, from, to, glued);
+        let aligned = align::align(table, &tokens, evidence, glued);
         evidence |= aligned.collapsed;
         adopt(out, def.template, table, aligned);
     }
