@@ -602,6 +602,24 @@ impl std::str::FromStr for Shape {
     }
 }
 
+/// Table 二's rows (2021 template): the codes of their cells, in printed order.
+const PROACTIVE_CODES: [&[&str]; 6] = [
+    &[
+        "proactive.rules.issued",
+        "proactive.rules.repealed",
+        "proactive.rules.in_force",
+    ],
+    &[
+        "proactive.normative_docs.issued",
+        "proactive.normative_docs.repealed",
+        "proactive.normative_docs.in_force",
+    ],
+    &["proactive.licensing.decisions"],
+    &["proactive.penalty.decisions"],
+    &["proactive.coercion.decisions"],
+    &["proactive.fees.amount"],
+];
+
 const PROACTIVE_LABELS: [&str; 6] = [
     "规章",
     "行政规范性文件",
@@ -948,83 +966,22 @@ fn undetermined_when_split(doc: &Doc2021) -> Vec<(&'static str, &'static str)> {
     out
 }
 
-/// Every way to cut `printed` digit strings into `n` numbers in order (no number but 0
-/// starts with 0); `None` past 20,000 ways (the row then counts as undetermined).
-fn cuts(printed: &[String], n: usize) -> Option<Vec<Vec<u64>>> {
-    fn go(
-        rest: &[u8],
-        tokens: &[String],
-        n: usize,
-        acc: &mut Vec<u64>,
-        out: &mut Vec<Vec<u64>>,
-    ) -> bool {
-        if out.len() > 20_000 {
-            return false;
-        }
-        if rest.is_empty() {
-            return match tokens.split_first() {
-                None => {
-                    if acc.len() == n {
-                        out.push(acc.clone());
-                    }
-                    true
-                }
-                Some((t, more)) => go(t.as_bytes(), more, n, acc, out),
-            };
-        }
-        // Enough cells left for the digits still to come?
-        if acc.len() >= n {
-            return true;
-        }
-        let max = if rest[0] == b'0' {
-            1
-        } else {
-            rest.len().min(12)
-        };
-        for len in 1..=max {
-            let v = std::str::from_utf8(&rest[..len])
-                .ok()
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(0);
-            acc.push(v);
-            let ok = go(&rest[len..], tokens, n, acc, out);
-            acc.pop();
-            if !ok {
-                return false;
-            }
-        }
-        true
-    }
-    let mut out = Vec::new();
-    go(&[], printed, n, &mut Vec::new(), &mut out).then_some(out)
-}
-
 /// The cells of a glued document that its printed digits and each row's own identities do not
 /// settle (a lower bound, as for crawled documents).
 fn undetermined_when_glued(doc: &Doc2021) -> Vec<(&'static str, &'static str)> {
     let (_, rows) = doc.glued();
     // Rows in printed order: table 二's six, table 三's 25, table 四's one.
     let mut out = Vec::new();
-    let codes2: [&[&'static str]; 6] = [
-        &[
-            "proactive.rules.issued",
-            "proactive.rules.repealed",
-            "proactive.rules.in_force",
-        ],
-        &[
-            "proactive.normative_docs.issued",
-            "proactive.normative_docs.repealed",
-            "proactive.normative_docs.in_force",
-        ],
-        &["proactive.licensing.decisions"],
-        &["proactive.penalty.decisions"],
-        &["proactive.coercion.decisions"],
-        &["proactive.fees.amount"],
-    ];
+    let codes2 = PROACTIVE_CODES;
     let settled = |printed: &[String], n: usize, ok: &dyn Fn(&[u64]) -> bool| -> Vec<bool> {
-        let Some(all) = cuts(printed, n) else {
+        let tokens: Vec<&str> = printed.iter().map(String::as_str).collect();
+        let Some(all) = crate::ingest::align::cuts(&tokens, n, &[]) else {
             return vec![false; n];
         };
+        let all: Vec<Vec<u64>> = all
+            .iter()
+            .map(|c| c.iter().map(|&v| v as u64).collect())
+            .collect();
         let valid: Vec<&Vec<u64>> = all.iter().filter(|c| ok(c)).collect();
         (0..n)
             .map(|i| !valid.is_empty() && valid.iter().all(|c| c[i] == valid[0][i]))
@@ -1096,22 +1053,7 @@ fn undetermined_when_crawled(doc: &Doc2021) -> Vec<(&'static str, &'static str)>
             .collect()
     };
     let mut out = Vec::new();
-    let codes2: [&[&'static str]; 6] = [
-        &[
-            "proactive.rules.issued",
-            "proactive.rules.repealed",
-            "proactive.rules.in_force",
-        ],
-        &[
-            "proactive.normative_docs.issued",
-            "proactive.normative_docs.repealed",
-            "proactive.normative_docs.in_force",
-        ],
-        &["proactive.licensing.decisions"],
-        &["proactive.penalty.decisions"],
-        &["proactive.coercion.decisions"],
-        &["proactive.fees.amount"],
-    ];
+    let codes2 = PROACTIVE_CODES;
     for ((_, cells), codes) in doc.proactive().iter().zip(codes2) {
         // No identity ties table 二's cells: only a row printed whole, or as one value.
         let k = dedup(cells).len();

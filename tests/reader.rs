@@ -13,16 +13,6 @@ use gongkai::model::Report;
 
 use crate::util::*;
 
-const COLUMNS: [&str; 7] = [
-    "natural_person",
-    "business",
-    "research",
-    "nonprofit",
-    "legal_services",
-    "other_org",
-    "total",
-];
-
 /// A fixture cell: a value, or `None` when the document does not determine it (`?`).
 type Expected = BTreeMap<(String, String), Option<f64>>;
 
@@ -282,15 +272,7 @@ fn shape_corpus(n: usize, seed: u64) -> BTreeMap<&'static str, [usize; 5]> {
     ];
     let ext = ["txt", "txt", "txt", "txt", "html", "md", "txt"];
     generate(dir.path(), n, seed, 2019, 2024, &shapes).expect("corpus");
-    let mut truth: BTreeMap<String, BTreeMap<(String, String), f64>> = BTreeMap::new();
-    let text = std::fs::read_to_string(dir.path().join("truth.tsv")).expect("truth");
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split('\t').collect();
-        truth.entry(f[0].to_string()).or_default().insert(
-            (f[1].to_string(), f[2].to_string()),
-            f[3].parse().expect("value"),
-        );
-    }
+    let truth = truth_of(dir.path());
     let text = std::fs::read_to_string(dir.path().join("undetermined.tsv")).expect("undetermined");
     let undetermined: std::collections::BTreeSet<(String, String, String)> = text
         .lines()
@@ -366,6 +348,20 @@ fn shape_corpus_at_scale() {
     }
 }
 
+/// A generated corpus's truth.tsv: report → (indicator, breakdown) → value.
+fn truth_of(dir: &Path) -> BTreeMap<String, BTreeMap<(String, String), f64>> {
+    let mut truth: BTreeMap<String, BTreeMap<(String, String), f64>> = BTreeMap::new();
+    let text = std::fs::read_to_string(dir.join("truth.tsv")).expect("truth");
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        truth.entry(f[0].to_string()).or_default().insert(
+            (f[1].to_string(), f[2].to_string()),
+            f[3].parse().expect("value"),
+        );
+    }
+    truth
+}
+
 /// Documents of the generator's one-cell-per-line shape, with their truth by report.
 fn cells_corpus(
     n: usize,
@@ -378,15 +374,7 @@ fn cells_corpus(
     use gongkai::synth::generate;
     let dir = workdir();
     generate(dir.path(), n, seed, 2019, 2024, &[shape]).expect("corpus");
-    let mut truth: BTreeMap<String, BTreeMap<(String, String), f64>> = BTreeMap::new();
-    let text = std::fs::read_to_string(dir.path().join("truth.tsv")).expect("truth");
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split('\t').collect();
-        truth.entry(f[0].to_string()).or_default().insert(
-            (f[1].to_string(), f[2].to_string()),
-            f[3].parse().expect("value"),
-        );
-    }
+    let mut truth = truth_of(dir.path());
     let docs = (0..n)
         .map(|k| {
             let text =

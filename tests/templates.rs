@@ -10,15 +10,6 @@ use gongkai::model::{Breakdown, Report, Scope, Template};
 use crate::util::*;
 
 const REPORTS: [&str; 3] = ["huaian-2024", "hongze-2023", "hongze-2024"];
-const COLUMNS: [&str; 7] = [
-    "natural_person",
-    "business",
-    "research",
-    "nonprofit",
-    "legal_services",
-    "other_org",
-    "total",
-];
 
 /// (report, indicator, breakdown) → value, from tests/fixtures/national-2019.expected.tsv.
 fn expected() -> BTreeMap<(String, String, String), f64> {

@@ -149,3 +149,14 @@ pub fn csv_rows(csv: &str) -> Vec<Vec<String>> {
         .map(|l| l.split(',').map(str::to_string).collect())
         .collect()
 }
+
+/// Table 三's applicant columns, in printed order, as stored in `facts.breakdown`.
+pub const COLUMNS: [&str; 7] = [
+    "natural_person",
+    "business",
+    "research",
+    "nonprofit",
+    "legal_services",
+    "other_org",
+    "total",
+];

@@ -352,7 +352,7 @@ pub const CUT_CAP: usize = 200_000;
 /// 0 does not start with 0) that satisfies the row's own identities (`checks`: terms as cell
 /// offsets in the row, tested as soon as their last cell is cut); `None` when a string is not
 /// plain digits or past [`CUT_CAP`] cuts.
-fn cuts(printed: &[&str], n: usize, checks: &[Vec<(usize, f64)>]) -> Option<Vec<Vec<f64>>> {
+pub fn cuts(printed: &[&str], n: usize, checks: &[Vec<(usize, f64)>]) -> Option<Vec<Vec<f64>>> {
     if printed
         .iter()
         .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
