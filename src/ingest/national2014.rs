@@ -16,139 +16,84 @@ use crate::model::Breakdown;
 
 /// One row of the template: the section it belongs to, its keys, and its code (`None` for a
 /// heading that carries no figure).
+#[derive(Debug)]
 struct RowSpec {
     section: usize,
     head: bool,
     code: Option<&'static str>,
-    keys: &'static [&'static str],
+    keys: Vec<String>,
 }
 
-const fn head(
+/// The template as data: `templates/national-2014.toml`, compiled in.
+pub const TEMPLATE: &str = include_str!("../../templates/national-2014.toml");
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDef {
+    #[allow(dead_code)]
+    name: String,
+    row: Vec<RowDef>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowDef {
     section: usize,
-    code: Option<&'static str>,
-    keys: &'static [&'static str],
-) -> RowSpec {
-    RowSpec {
-        section,
-        head: true,
-        code,
-        keys,
-    }
+    #[serde(default)]
+    head: bool,
+    #[serde(default)]
+    code: Option<String>,
+    label: Vec<String>,
 }
 
-const fn row(section: usize, code: Option<&'static str>, keys: &'static [&'static str]) -> RowSpec {
-    RowSpec {
-        section,
-        head: false,
-        code,
-        keys,
-    }
+/// Parses a section-based template file (the national-2014 shape); codes must be catalog
+/// codes.
+fn parse_rows(text: &str) -> Result<Vec<RowSpec>, String> {
+    let def: FileDef = toml::from_str(text).map_err(|e| format!("national-2014.toml: {e}"))?;
+    def.row
+        .into_iter()
+        .map(|r| {
+            let code =
+                match r.code {
+                    Some(c) => Some(catalog().get(&c).map(|i| i.code).ok_or_else(|| {
+                        format!("national-2014.toml: '{c}' is not a catalog code")
+                    })?),
+                    None => None,
+                };
+            Ok(RowSpec {
+                section: r.section,
+                head: r.head,
+                code,
+                keys: r.label,
+            })
+        })
+        .collect()
 }
 
 /// The rows of the table, in printed order. Keys are [`label_key`]s.
-#[rustfmt::skip]
-const ROWS: &[RowSpec] = &[
-    head(1, None, &["主动公开情况"]),
-    row(1, Some("proactive.total"), &["主动公开政府信息数"]),
-    row(1, Some("proactive.normative_docs.published"), &["主动公开规范性文件数"]),
-    row(1, Some("proactive.normative_docs.issued"), &["制发规范性文件总数"]),
-    row(1, None, &["通过不同渠道和方式公开政府信息的情况"]),
-    row(1, Some("proactive.gazette"), &["政府公报公开政府信息数"]),
-    row(1, Some("proactive.website"), &["政府网站公开政府信息数"]),
-    row(1, Some("proactive.weibo"), &["政务微博公开政府信息数"]),
-    row(1, Some("proactive.wechat"), &["政务微信公开政府信息数"]),
-    row(1, Some("proactive.other_channels"), &["其他方式公开政府信息数"]),
-    head(2, None, &["回应解读情况"]),
-    row(2, Some("response.hotspots"), &["回应公众关注热点或重大舆情数"]),
-    row(2, None, &["通过不同渠道和方式回应解读的情况"]),
-    row(2, Some("response.press_conferences"), &["参加或举办新闻发布会总次数"]),
-    row(2, Some("response.press_conferences_leaders"), &["主要负责同志参加新闻发布会次数"]),
-    row(2, Some("response.online_interviews"), &["政府网站在线访谈次数"]),
-    row(2, Some("response.online_interviews_leaders"), &["主要负责同志参加政府网站在线访谈次数"]),
-    row(2, Some("response.policy_explanations"), &["政策解读稿件发布数"]),
-    row(2, Some("response.weibo_wechat"), &["微博微信回应事件数"]),
-    row(2, Some("response.other_channels"), &["其他方式回应事件数"]),
-    head(3, None, &["依申请公开情况"]),
-    row(3, Some("application.received"), &["收到申请数"]),
-    row(3, Some("application.received.in_person"), &["当面申请数"]),
-    row(3, Some("application.received.fax"), &["传真申请数"]),
-    row(3, Some("application.received.online"), &["网络申请数"]),
-    row(3, Some("application.received.mail"), &["信函申请数"]),
-    row(3, Some("application.received.other"), &["其他形式", "其他形式申请数"]),
-    row(3, Some("application.completed"), &["申请办结数"]),
-    row(3, Some("application.completed.on_time"), &["按时办结数"]),
-    row(3, Some("application.completed.extended"), &["延期办结数"]),
-    row(3, Some("application.answered"), &["申请答复数"]),
-    row(3, Some("application.answered.already_public"), &["属于已主动公开范围数"]),
-    row(3, Some("application.answered.disclosed"), &["同意公开答复数"]),
-    row(3, Some("application.answered.partially_disclosed"), &["同意部分公开答复数"]),
-    row(3, Some("application.answered.refused"), &["不同意公开答复数"]),
-    row(3, Some("application.answered.refused.state_secret"), &["涉及国家秘密"]),
-    row(3, Some("application.answered.refused.commercial_secret"), &["涉及商业秘密"]),
-    row(3, Some("application.answered.refused.privacy"), &["涉及个人隐私"]),
-    row(3, Some("application.answered.refused.security_stability"), &["危及国家安全、公共安全、经济安全和社会稳定"]),
-    row(3, Some("application.answered.refused.not_gov_info"), &["不是《条例》所指政府信息"]),
-    row(3, Some("application.answered.refused.other_legal"), &["法律法规规定的其他情形"]),
-    row(3, Some("application.answered.not_this_agency"), &["不属于本行政机关公开数"]),
-    row(3, Some("application.answered.not_exist"), &["申请信息不存在数"]),
-    row(3, Some("application.answered.clarification"), &["告知作出更改补充数"]),
-    row(3, Some("application.answered.redirected"), &["告知通过其他途径办理数"]),
-    head(4, Some("review.total"), &["行政复议数量"]),
-    row(4, Some("review.upheld"), &["维持具体行政行为数"]),
-    row(4, Some("review.corrected"), &["被依法纠错数"]),
-    row(4, Some("review.other"), &["其他情形数"]),
-    head(5, Some("litigation.total"), &["行政诉讼数量"]),
-    row(5, Some("litigation.upheld"), &["维持具体行政行为或者驳回原告诉讼请求数"]),
-    row(5, Some("litigation.corrected"), &["被依法纠错数"]),
-    row(5, Some("litigation.other"), &["其他情形数"]),
-    head(6, Some("complaints.total"), &["被举报投诉数量"]),
-    row(6, Some("complaints.upheld"), &["维持具体行政行为数"]),
-    row(6, Some("complaints.corrected"), &["被纠错数"]),
-    row(6, Some("complaints.other"), &["其他情形数"]),
-    head(7, Some("archive_submissions.total"), &["向图书馆、档案馆等查阅场所报送信息数"]),
-    row(7, Some("archive_submissions.paper"), &["纸质文件数"]),
-    row(7, Some("archive_submissions.electronic"), &["电子文件数"]),
-    head(8, Some("websites.total"), &["开通政府信息公开网站数"]),
-    row(8, Some("websites.city"), &["市政府及其部门门户网站"]),
-    row(8, Some("websites.county"), &["县政府门户网站"]),
-    row(8, Some("websites.township"), &["镇政府门户网站", "乡镇政府门户网站"]),
-    head(9, None, &["市政府公报发行量", "政府公报发行量", "公报发行量"]),
-    row(9, Some("gazette.issues"), &["公报发行期数"]),
-    row(9, Some("gazette.copies"), &["公报发行总份数"]),
-    head(10, Some("reading_rooms.total"), &["设置政府信息查阅点数"]),
-    row(10, Some("reading_rooms.city"), &["市政府及其部门"]),
-    row(10, Some("reading_rooms.county"), &["县政府及其部门"]),
-    row(10, Some("reading_rooms.township"), &["镇政府", "乡镇政府"]),
-    head(11, Some("reading_room_visits.total"), &["查阅点接待人数"]),
-    row(11, Some("reading_room_visits.city"), &["市政府及其部门"]),
-    row(11, Some("reading_room_visits.county"), &["县政府及其部门"]),
-    row(11, Some("reading_room_visits.township"), &["镇政府", "乡镇政府"]),
-    head(12, None, &["机构建设和保障经费情况"]),
-    row(12, Some("capacity.offices"), &["政府信息公开工作专门机构数"]),
-    row(12, Some("capacity.reading_rooms"), &["设置政府信息公开查阅点数"]),
-    row(12, Some("capacity.staff"), &["从事政府信息公开工作人员数"]),
-    row(12, Some("capacity.staff.full_time"), &["专职人员数"]),
-    row(12, Some("capacity.staff.part_time"), &["兼职人员数"]),
-    row(12, Some("capacity.budget"), &["政府信息公开专项经费"]),
-    head(13, None, &["政府信息公开会议和培训情况"]),
-    row(13, Some("training.meetings"), &["召开政府信息公开工作会议或专题会议数"]),
-    row(13, Some("training.courses"), &["举办各类培训班数"]),
-    row(13, Some("training.trainees"), &["接受培训人员数"]),
-];
+fn rows() -> &'static [RowSpec] {
+    static ROWS: std::sync::OnceLock<Vec<RowSpec>> = std::sync::OnceLock::new();
+    // The file is part of the source tree and loaded by a unit test.
+    ROWS.get_or_init(|| parse_rows(TEMPLATE).unwrap_or_else(|e| panic!("built-in template: {e}")))
+}
 
 fn find_head(key: &str) -> Option<&'static RowSpec> {
-    ROWS.iter().find(|r| r.head && r.keys.contains(&key))
+    rows()
+        .iter()
+        .find(|r| r.head && r.keys.iter().any(|k| k == key))
 }
 
 fn find_in_section(section: usize, key: &str) -> Option<&'static RowSpec> {
-    ROWS.iter()
-        .find(|r| !r.head && r.section == section && r.keys.contains(&key))
+    rows()
+        .iter()
+        .find(|r| !r.head && r.section == section && r.keys.iter().any(|k| k == key))
 }
 
 /// True when the key is a heading of the template (a row that carries no figure of its own).
 fn is_known_heading(key: &str) -> bool {
-    ROWS.iter()
-        .any(|r| r.code.is_none() && r.keys.contains(&key))
+    rows()
+        .iter()
+        .any(|r| r.code.is_none() && r.keys.iter().any(|k| k == key))
 }
 
 /// True when a line marks the end of the table: the 注 under it.
@@ -310,7 +255,7 @@ pub fn read_table(lines: &[&str], first_line: u32, closed: bool) -> TableContent
             });
             continue;
         };
-        if let Some(i) = ROWS.iter().position(|r| std::ptr::eq(r, spec)) {
+        if let Some(i) = rows().iter().position(|r| std::ptr::eq(r, spec)) {
             last_spec_index = last_spec_index.max(i);
         }
         // A unit cell that is no unit: the row has a cell too many (or its cells shifted).
@@ -341,7 +286,7 @@ pub fn read_table(lines: &[&str], first_line: u32, closed: bool) -> TableContent
         read_value(&row, code, &mut seen, &mut out);
     }
     if !closed {
-        out.missing = ROWS[last_spec_index + 1..]
+        out.missing = rows()[last_spec_index + 1..]
             .iter()
             .filter_map(|r| r.code)
             .filter(|c| !seen.iter().any(|(s, _, _)| s == c))
@@ -419,7 +364,7 @@ mod tests {
 
     #[test]
     fn every_code_of_the_template_is_in_the_catalog() {
-        for r in ROWS {
+        for r in rows() {
             if let Some(code) = r.code {
                 let i = catalog()
                     .get(code)
@@ -427,15 +372,15 @@ mod tests {
                 assert!(i.templates.contains("national-2014"), "{code}");
             }
         }
-        assert_eq!(ROWS.iter().filter(|r| r.code.is_some()).count(), 78);
+        assert_eq!(rows().iter().filter(|r| r.code.is_some()).count(), 78);
     }
 
     #[test]
     fn keys_are_unique_within_a_section() {
-        for (i, a) in ROWS.iter().enumerate() {
-            for b in &ROWS[i + 1..] {
+        for (i, a) in rows().iter().enumerate() {
+            for b in &rows()[i + 1..] {
                 if a.section == b.section && a.head == b.head {
-                    for k in a.keys {
+                    for k in &a.keys {
                         assert!(!b.keys.contains(k), "{k} twice in section {}", a.section);
                     }
                 }
