@@ -25,7 +25,7 @@
 
 use super::label::fold_width;
 use super::lines::is_footer;
-use super::template::{compact, TableTemplate};
+use super::template::{compact, Row, TableTemplate};
 use super::value::{parse_cell, Cell as ValueCell};
 
 /// The most combinations of row readings one table's search may try.
@@ -733,6 +733,111 @@ fn blocks(table: &TableTemplate, values: &[f64]) -> Option<Vec<(Vec<f64>, Vec<us
     go(&mut s, 0).then_some(s.found)
 }
 
+/// How a document may have printed a row other than cell for cell.
+#[derive(Debug, Clone, Copy)]
+struct Hypotheses {
+    /// Runs of equal cells printed once are proven elsewhere in the document.
+    unproven_runs: bool,
+    /// The document's whitespace was collapsed: short rows are glued digits.
+    glued: bool,
+    /// The table has both short and long rows: values moved between rows.
+    moved: bool,
+}
+
+/// The row's own identities (table 三's 总计 column, table 四's totals), as offsets in the row.
+fn own_identities(table: &TableTemplate, row: &Row) -> Vec<Vec<(usize, f64)>> {
+    table
+        .identities
+        .iter()
+        .filter(|id| id.terms.iter().all(|(c, _)| row.cells.contains(c)))
+        .map(|id| {
+            id.terms
+                .iter()
+                .map(|&(c, s)| (c - row.cells.start, s))
+                .collect()
+        })
+        .collect()
+}
+
+/// The readings a row's printed values allow under the document's hypotheses, before any
+/// identity: expansions, joins, cuts, blanks read as 0, or the printed order.
+fn raw_readings(
+    seg: &Segment,
+    n: usize,
+    own: &[Vec<(usize, f64)>],
+    h: Hypotheses,
+) -> (Vec<Vec<f64>>, How) {
+    let printed: Vec<Option<f64>> = seg.values.iter().map(|v| v.0).collect();
+    let raw: Vec<&str> = seg.values.iter().map(|v| v.2.as_str()).collect();
+    if h.moved && !printed.is_empty() && printed.len() != n {
+        (Vec::new(), How::Expanded)
+    } else if printed.is_empty() {
+        (vec![vec![0.0; n]], How::Blank)
+    } else if printed.len() == n {
+        let how = if printed.iter().all(Option::is_some) {
+            How::Order
+        } else {
+            How::Blank
+        };
+        (
+            vec![printed.iter().map(|v| v.unwrap_or(0.0)).collect()],
+            how,
+        )
+    } else if printed.len() > n {
+        (joins(&raw, n), How::Joined)
+    } else if h.glued {
+        // Whitespace collapsed: the digits of neighbouring cells may run together.
+        (cuts(&raw, n, own).unwrap_or_default(), How::Cut)
+    } else if printed.iter().all(Option::is_some) {
+        let p: Vec<f64> = printed.iter().map(|v| v.unwrap_or(0.0)).collect();
+        (expansions(&p, n), How::Expanded)
+    } else {
+        (Vec::new(), How::Expanded)
+    }
+}
+
+/// The readings of a row that is not printed cell for cell, narrowed by its own identities;
+/// `None` when none can be proven.
+fn row_readings(
+    table: &TableTemplate,
+    seg: &Segment,
+    h: Hypotheses,
+) -> Option<(Vec<Vec<f64>>, How)> {
+    let row = &table.rows[seg.row];
+    let own = own_identities(table, row);
+    let (readings, how) = raw_readings(seg, row.cells.len(), &own, h);
+    let readings: Vec<Vec<f64>> = readings
+        .into_iter()
+        .filter(|r| {
+            own.iter()
+                .all(|id| holds(id.iter().map(|&(k, sg)| sg * r[k]).sum()))
+        })
+        .collect();
+    // A reading other than the printed one needs an identity to prove it — except a
+    // collapsed run where the document has proven elsewhere that it collapses runs, and
+    // glued digits that cut only one way.
+    let touched = table
+        .identities
+        .iter()
+        .any(|id| id.terms.iter().any(|(c, _)| row.cells.contains(c)));
+    let unprovable = !touched
+        && match how {
+            How::Expanded => !h.unproven_runs,
+            How::Cut => readings.len() > 1,
+            How::Joined | How::Blank | How::Order => true,
+            How::Local => false,
+        };
+    (!readings.is_empty() && !unprovable).then_some((readings, how))
+}
+
+fn printed_text(seg: &Segment) -> String {
+    seg.values
+        .iter()
+        .map(|v| v.2.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Readings 1 and 2.
 fn align_local(
     table: &TableTemplate,
@@ -741,21 +846,22 @@ fn align_local(
     glued: bool,
     out: &mut Aligned,
 ) {
-    let mut fixed: Vec<Option<f64>> = vec![None; table.cells.len()];
-    let mut variable: Vec<Candidates> = Vec::new();
     // Runs collapsed make rows short, numbers cut in pieces make them long; a table with both
     // more likely has values moved from one row to another: then no short or long row is read.
+    let width = |s: &Segment| table.rows[s.row].cells.len();
     let short = segs
         .iter()
-        .any(|s| !s.values.is_empty() && s.values.len() < table.rows[s.row].cells.len());
-    let long = segs
-        .iter()
-        .any(|s| s.values.len() > table.rows[s.row].cells.len());
-    let moved = short && long;
+        .any(|s| !s.values.is_empty() && s.values.len() < width(s));
+    let long = segs.iter().any(|s| s.values.len() > width(s));
+    let h = Hypotheses {
+        unproven_runs: unproven,
+        glued,
+        moved: short && long,
+    };
+    let mut fixed: Vec<Option<f64>> = vec![None; table.cells.len()];
+    let mut variable: Vec<Candidates> = Vec::new();
     for (k, s) in segs.iter().enumerate() {
         let row = &table.rows[s.row];
-        let n = row.cells.len();
-        let printed: Vec<Option<f64>> = s.values.iter().map(|v| v.0).collect();
         // A row printed without a label (table 四's fifteen cells) and spread over several
         // lines has no local reading: its order is proven by its identities or not at all.
         let unlabelled = row.labels.is_empty() && {
@@ -763,157 +869,34 @@ fn align_local(
             lines.dedup();
             lines.len() > 1
         };
-        if printed.len() == n && printed.iter().all(Option::is_some) && !unlabelled {
-            for (c, v) in row.cells.clone().zip(&printed) {
-                fixed[c] = *v;
+        if s.values.len() == row.cells.len()
+            && s.values.iter().all(|v| v.0.is_some())
+            && !unlabelled
+        {
+            for (c, v) in row.cells.clone().zip(&s.values) {
+                fixed[c] = v.0;
             }
             continue;
         }
-        let (readings, how) = if moved && !printed.is_empty() && printed.len() != n {
-            (Vec::new(), How::Expanded)
-        } else if printed.is_empty() {
-            (vec![vec![0.0; n]], How::Blank)
-        } else if printed.len() == n {
-            let how = if printed.iter().all(Option::is_some) {
-                How::Order
-            } else {
-                How::Blank
-            };
-            (
-                vec![printed.iter().map(|v| v.unwrap_or(0.0)).collect()],
+        match row_readings(table, s, h) {
+            Some((readings, how)) => variable.push(Candidates {
+                seg: k,
+                readings,
                 how,
-            )
-        } else if printed.len() > n {
-            let raw: Vec<&str> = s.values.iter().map(|v| v.2.as_str()).collect();
-            (joins(&raw, n), How::Joined)
-        } else if glued {
-            // Whitespace collapsed: the digits of neighbouring cells may run together.
-            let raw: Vec<&str> = s.values.iter().map(|v| v.2.as_str()).collect();
-            let checks: Vec<Vec<(usize, f64)>> = table
-                .identities
-                .iter()
-                .filter(|id| id.terms.iter().all(|(c, _)| row.cells.contains(c)))
-                .map(|id| {
-                    id.terms
-                        .iter()
-                        .map(|&(c, s)| (c - row.cells.start, s))
-                        .collect()
-                })
-                .collect();
-            match cuts(&raw, n, &checks) {
-                Some(c) => (c, How::Cut),
-                None => (Vec::new(), How::Cut),
-            }
-        } else if printed.iter().all(Option::is_some) {
-            let p: Vec<f64> = printed.iter().map(|v| v.unwrap_or(0.0)).collect();
-            (expansions(&p, n), How::Expanded)
-        } else {
-            (Vec::new(), How::Expanded)
-        };
-        // A row's own identities (table 三's 总计 column, table 四's totals) narrow it at once.
-        let own: Vec<_> = table
-            .identities
-            .iter()
-            .filter(|id| id.terms.iter().all(|(c, _)| row.cells.contains(c)))
-            .collect();
-        let readings: Vec<Vec<f64>> = readings
-            .into_iter()
-            .filter(|r| {
-                own.iter().all(|id| {
-                    holds(
-                        id.terms
-                            .iter()
-                            .map(|&(c, sg)| sg * r[c - row.cells.start])
-                            .sum(),
-                    )
-                })
-            })
-            .collect();
-        // A reading other than the printed one needs an identity to prove it — except a
-        // collapsed run where the document has proven elsewhere that it collapses runs, and
-        // glued digits that cut only one way.
-        let touched = table
-            .identities
-            .iter()
-            .any(|id| id.terms.iter().any(|(c, _)| row.cells.contains(c)));
-        let unprovable = !touched
-            && match how {
-                How::Expanded => !unproven,
-                How::Cut => readings.len() > 1,
-                How::Joined => true,
-                How::Blank | How::Order => true,
-                How::Local => false,
-            };
-
-        if readings.is_empty() || unprovable {
-            out.ambiguous.push((
+            }),
+            None => out.ambiguous.push((
                 s.line,
                 Some(row.cells.start),
                 format!(
                     "{} values ({}) for a row of {} cells: no reading of them can be proven (ambiguous, not stored)",
-                    printed.len(),
-                    s.values.iter().map(|v| v.2.as_str()).collect::<Vec<_>>().join(" "),
-                    n
+                    s.values.len(),
+                    printed_text(s),
+                    row.cells.len()
                 ),
-            ));
-            continue;
-        }
-        variable.push(Candidates {
-            seg: k,
-            readings,
-            how,
-        });
-    }
-    // Identities between fixed cells only: the report's own arithmetic, said but not searched.
-    let in_variable = |c: usize| {
-        variable
-            .iter()
-            .any(|v| table.rows[segs[v.seg].row].cells.contains(&c))
-    };
-    let mut search = Vec::new();
-    // Every row paired locally: an identity the printed figures break is the report's own.
-    // Otherwise (some row expanded, joined, cut, blank or unreadable) a broken identity may
-    // come from a misplaced value, and the rows it touches are left out.
-    let all_local = variable.is_empty() && out.ambiguous.is_empty();
-    let mut doubtful: Vec<usize> = Vec::new();
-    for id in &table.identities {
-        if id.terms.iter().all(|&(c, _)| fixed[c].is_some()) {
-            let sum: f64 = id
-                .terms
-                .iter()
-                .map(|&(c, s)| s * fixed[c].unwrap_or(0.0))
-                .sum();
-            if !holds(sum) && !all_local {
-                doubtful.extend(id.terms.iter().map(|&(c, _)| c));
-                let line = segs.first().map_or(0, |s| s.line);
-                out.ambiguous.push((
-                    line,
-                    None,
-                    format!(
-                        "table {}: the figures break an identity ({}) where not every row is paired locally: the rows it touches are left out (ambiguous)",
-                        table.id, id.text
-                    ),
-                ));
-            } else if !holds(sum) {
-                let line = segs.first().map_or(0, |s| s.line);
-                out.notes.push((
-                    line,
-                    None,
-                    format!(
-                        "table {}: the report's printed figures break an identity: {}",
-                        table.id, id.text
-                    ),
-                ));
-            }
-        } else if id
-            .terms
-            .iter()
-            .all(|&(c, _)| fixed[c].is_some() || in_variable(c))
-            && id.terms.iter().any(|&(c, _)| in_variable(c))
-        {
-            search.push(id);
+            )),
         }
     }
+    let (search, doubtful) = check_fixed(table, segs, &fixed, &variable, out);
     for s in segs {
         let row = &table.rows[s.row];
         if row
@@ -931,38 +914,95 @@ fn align_local(
             }
         }
     }
-    if variable.is_empty() {
-        return;
+    if !variable.is_empty() {
+        search_readings(table, segs, &fixed, &variable, &search, out);
     }
-    let combos = variable
-        .iter()
-        .try_fold(1usize, |acc, v| acc.checked_mul(v.readings.len()))
-        .filter(|&n| n <= SEARCH_CAP);
-    let Some(combos) = combos else {
-        for v in &variable {
-            let s = &segs[v.seg];
-            out.ambiguous.push((
-                s.line,
-                Some(table.rows[s.row].cells.start),
-                format!(
-                    "table {}: more than {SEARCH_CAP} readings of its collapsed rows: left out (ambiguous)",
-                    table.id
-                ),
-            ));
-        }
-        return;
+}
+
+/// Checks the identities between fixed (printed cell for cell) rows: where every row is paired
+/// locally, a broken one is the report's own (said in a note); otherwise (some row expanded,
+/// joined, cut, blank or unreadable) it may come from a misplaced value, and the cells it
+/// touches are returned as doubtful. Also returns the identities that involve rows still to be
+/// read, for the search.
+fn check_fixed<'t>(
+    table: &'t TableTemplate,
+    segs: &[Segment],
+    fixed: &[Option<f64>],
+    variable: &[Candidates],
+    out: &mut Aligned,
+) -> (Vec<&'t super::template::Identity>, Vec<usize>) {
+    let in_variable = |c: usize| {
+        variable
+            .iter()
+            .any(|v| table.rows[segs[v.seg].row].cells.contains(&c))
     };
-    // Every combination; per cell, the values it takes in the consistent ones.
+    let all_local = variable.is_empty() && out.ambiguous.is_empty();
+    let line = segs.first().map_or(0, |s| s.line);
+    let mut search = Vec::new();
+    let mut doubtful = Vec::new();
+    for id in &table.identities {
+        if id.terms.iter().all(|&(c, _)| fixed[c].is_some()) {
+            let sum: f64 = id
+                .terms
+                .iter()
+                .map(|&(c, s)| s * fixed[c].unwrap_or(0.0))
+                .sum();
+            if holds(sum) {
+                continue;
+            }
+            if all_local {
+                out.notes.push((
+                    line,
+                    None,
+                    format!(
+                        "table {}: the report's printed figures break an identity: {}",
+                        table.id, id.text
+                    ),
+                ));
+            } else {
+                doubtful.extend(id.terms.iter().map(|&(c, _)| c));
+                out.ambiguous.push((
+                    line,
+                    None,
+                    format!(
+                        "table {}: the figures break an identity ({}) where not every row is paired locally: the rows it touches are left out (ambiguous)",
+                        table.id, id.text
+                    ),
+                ));
+            }
+        } else if id
+            .terms
+            .iter()
+            .all(|&(c, _)| fixed[c].is_some() || in_variable(c))
+            && id.terms.iter().any(|&(c, _)| in_variable(c))
+        {
+            search.push(id);
+        }
+    }
+    (search, doubtful)
+}
+
+/// Per cell of the rows still to be read: its value in every combination of their readings
+/// that satisfies the identities (`Ok` when all agree), and how many combinations do.
+type Seen = (Vec<Option<Result<f64, Vec<f64>>>>, usize);
+
+fn combine(
+    table: &TableTemplate,
+    segs: &[Segment],
+    fixed: &[Option<f64>],
+    variable: &[Candidates],
+    search: &[&super::template::Identity],
+    combos: usize,
+) -> Seen {
     let mut seen: Vec<Option<Result<f64, Vec<f64>>>> = vec![None; table.cells.len()];
     let mut consistent = 0usize;
-    let mut cells = fixed.clone();
+    let mut cells = fixed.to_vec();
     for n in 0..combos {
         let mut rest = n;
-        for v in &variable {
+        for v in variable {
             let r = &v.readings[rest % v.readings.len()];
             rest /= v.readings.len();
-            let row = &table.rows[segs[v.seg].row];
-            for (c, x) in row.cells.clone().zip(r) {
+            for (c, x) in table.rows[segs[v.seg].row].cells.clone().zip(r) {
                 cells[c] = Some(*x);
             }
         }
@@ -978,7 +1018,7 @@ fn align_local(
             continue;
         }
         consistent += 1;
-        for v in &variable {
+        for v in variable {
             for c in table.rows[segs[v.seg].row].cells.clone() {
                 let x = cells[c].unwrap_or(f64::NAN);
                 seen[c] = Some(match seen[c].take() {
@@ -995,18 +1035,45 @@ fn align_local(
             }
         }
     }
+    (seen, consistent)
+}
+
+/// Reading 2: every combination of the rows' readings against the identities; a cell is stored
+/// when all consistent combinations agree on it.
+fn search_readings(
+    table: &TableTemplate,
+    segs: &[Segment],
+    fixed: &[Option<f64>],
+    variable: &[Candidates],
+    search: &[&super::template::Identity],
+    out: &mut Aligned,
+) {
+    let combos = variable
+        .iter()
+        .try_fold(1usize, |acc, v| acc.checked_mul(v.readings.len()))
+        .filter(|&n| n <= SEARCH_CAP);
+    let Some(combos) = combos else {
+        for v in variable {
+            let s = &segs[v.seg];
+            out.ambiguous.push((
+                s.line,
+                Some(table.rows[s.row].cells.start),
+                format!(
+                    "table {}: more than {SEARCH_CAP} readings of its collapsed rows: left out (ambiguous)",
+                    table.id
+                ),
+            ));
+        }
+        return;
+    };
+    let (seen, consistent) = combine(table, segs, fixed, variable, search, combos);
     if consistent > 0 {
         out.collapsed |= variable.iter().any(|v| v.how == How::Expanded);
     }
-    for v in &variable {
+    for v in variable {
         let s = &segs[v.seg];
         let row = &table.rows[s.row];
-        let printed = s
-            .values
-            .iter()
-            .map(|v| v.2.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let printed = printed_text(s);
         if consistent == 0 {
             out.ambiguous.push((
                 s.line,
