@@ -277,11 +277,8 @@ fn align_tables(lines: &[&str], (t2, t3, t4, end): (usize, usize, usize, usize),
     // Text and numbers run together in the tables (a crawler collapsed the whitespace: labels
     // glued to their first number, three times or more): text and digits are cut apart, and a
     // short row is read as glued digits, never as collapsed runs.
-    let glued = align::tokenize(lines, t2, end, true)
-        .iter()
-        .filter(|t| t.glued)
-        .count()
-        >= 3;
+    // Decided once, and only for a document whose tables the per-shape readers left unread.
+    let mut glued: Option<bool> = None;
     for (def, id, from, to) in [(d3, "三", t3, t4), (d4, "四", t4, end), (d2, "二", t2, t3)] {
         let Some(table) = def.table(id) else { continue };
         // Table 二 may open with prose (`本机关主动公开…277件`): its rows start at the first block
@@ -295,6 +292,13 @@ fn align_tables(lines: &[&str], (t2, t3, t4, end): (usize, usize, usize, usize),
         if complete(out, table) {
             continue;
         }
+        let glued = *glued.get_or_insert_with(|| {
+            align::tokenize(lines, t2, end, true)
+                .iter()
+                .filter(|t| t.glued)
+                .count()
+                >= 3
+        });
         let tokens = align::tokenize(lines, from, to, glued);
         let aligned = align::align(table, &tokens, evidence, glued);
         evidence |= aligned.collapsed;
