@@ -489,3 +489,40 @@ fn fuzz_campaign() {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// A damaged PDF that makes pdftotext write far more errors than a pipe holds is refused at
+/// once with pdftotext's first words — not after the 60 s deadline (stderr is drained while it
+/// runs). A stand-in `pdftotext` on PATH writes 400 kB of errors and fails.
+#[test]
+fn a_pdf_whose_errors_overflow_the_pipe_is_refused_with_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = workdir();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let fake = bin.join("pdftotext");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'Syntax Error: damaged xref' >&2\nhead -c 400000 /dev/zero | tr '\\0' 'e' >&2\nexit 1\n",
+    )
+    .expect("script");
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(dir.path().join("damaged.pdf"), b"%PDF-1.4\n%broken").expect("pdf");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["ingest", "--data", "wh", "damaged.pdf"])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("pdftotext could not read this PDF: Syntax Error: damaged xref"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("did not finish"), "{stderr}");
+}

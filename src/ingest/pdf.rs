@@ -27,11 +27,21 @@ pub fn to_text(path: &Path) -> Result<String, String> {
             format!("reading a PDF needs poppler's pdftotext (Debian: apt-get install poppler-utils): {e}")
         })?;
     // A hostile PDF must not hang the ingest: give pdftotext a deadline.
+    // Both pipes are drained while it runs: a damaged PDF can make pdftotext write more
+    // errors than a pipe holds, and it would block on a full stderr until the deadline.
     let mut stdout = child.stdout.take();
     let reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
         if let Some(out) = stdout.as_mut() {
             let _ = std::io::Read::read_to_end(out, &mut buf);
+        }
+        buf
+    });
+    let mut stderr = child.stderr.take();
+    let errors = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(err) = stderr.as_mut() {
+            let _ = std::io::Read::read_to_end(err, &mut buf);
         }
         buf
     });
@@ -52,12 +62,15 @@ pub fn to_text(path: &Path) -> Result<String, String> {
         }
     };
     let bytes = reader.join().unwrap_or_default();
+    let errors = errors.join().unwrap_or_default();
     if !status.success() {
-        let mut why = String::new();
-        if let Some(mut err) = child.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut err, &mut why);
-        }
-        return Err(format!("pdftotext could not read this PDF: {}", why.trim()));
+        let why = String::from_utf8_lossy(&errors);
+        // The first lines say why; a damaged PDF may write thousands.
+        let why: Vec<&str> = why.lines().take(3).collect();
+        return Err(format!(
+            "pdftotext could not read this PDF: {}",
+            why.join("; ").chars().take(300).collect::<String>()
+        ));
     }
     let text = String::from_utf8(bytes)
         .map_err(|_| "pdftotext returned text that is not UTF-8".to_string())?;
