@@ -1,8 +1,12 @@
 //! The stored facts and reports, loaded for the checks (which look across reports, scopes and
 //! years, so they read the tables whole).
 
+use std::path::Path;
+
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{Float64Type, Int32Type};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type};
+use datafusion::arrow::error::ArrowError;
 
 use crate::warehouse::{read_parquet, Table, Warehouse, WarehouseError};
 
@@ -44,13 +48,25 @@ pub struct StoredReport {
     pub source_file: String,
 }
 
-fn strings(b: &RecordBatch, name: &str) -> Vec<String> {
-    b.column_by_name(name)
-        .and_then(|c| {
-            c.as_string_opt::<i32>()
-                .map(|a| (0..a.len()).map(|i| a.value(i).to_string()).collect())
-        })
-        .unwrap_or_default()
+/// A string column as text, whatever string encoding the file uses: a segment rewritten by
+/// another tool may hold Utf8View, LargeUtf8 or dictionary-encoded strings. A missing column or
+/// one that is no string is an error naming the file, never an empty column indexed later.
+fn strings(b: &RecordBatch, name: &str, path: &Path) -> Result<Vec<String>, WarehouseError> {
+    let err = |source| WarehouseError::Arrow {
+        path: path.to_path_buf(),
+        source,
+    };
+    let column = b
+        .column_by_name(name)
+        .ok_or_else(|| err(ArrowError::SchemaError(format!("no column '{name}'"))))?;
+    let utf8 = cast(column, &DataType::Utf8).map_err(|e| {
+        err(ArrowError::SchemaError(format!(
+            "column '{name}' is {} where text was expected: {e}",
+            column.data_type()
+        )))
+    })?;
+    let a = utf8.as_string::<i32>();
+    Ok((0..a.len()).map(|i| a.value(i).to_string()).collect())
 }
 
 fn ints(b: &RecordBatch, name: &str) -> Vec<i32> {
@@ -68,11 +84,11 @@ pub fn load(w: &Warehouse) -> Result<(Vec<StoredFact>, Vec<StoredReport>), Wareh
     for path in w.table_files(Table::Facts) {
         for b in read_parquet(&path)? {
             let (ids, ind, brk, tpl, file) = (
-                strings(&b, "report_id"),
-                strings(&b, "indicator"),
-                strings(&b, "breakdown"),
-                strings(&b, "template"),
-                strings(&b, "source_file"),
+                strings(&b, "report_id", &path)?,
+                strings(&b, "indicator", &path)?,
+                strings(&b, "breakdown", &path)?,
+                strings(&b, "template", &path)?,
+                strings(&b, "source_file", &path)?,
             );
             let lines = ints(&b, "source_line");
             let values: Vec<f64> = b
@@ -107,11 +123,11 @@ pub fn load(w: &Warehouse) -> Result<(Vec<StoredFact>, Vec<StoredReport>), Wareh
     for path in w.table_files(Table::Reports) {
         for b in read_parquet(&path)? {
             let (ids, body, scope, sha, file) = (
-                strings(&b, "report_id"),
-                strings(&b, "body"),
-                strings(&b, "scope"),
-                strings(&b, "sha256"),
-                strings(&b, "source_file"),
+                strings(&b, "report_id", &path)?,
+                strings(&b, "body", &path)?,
+                strings(&b, "scope", &path)?,
+                strings(&b, "sha256", &path)?,
+                strings(&b, "source_file", &path)?,
             );
             let years = ints(&b, "year");
             for i in 0..ids.len() {
@@ -127,4 +143,49 @@ pub fn load(w: &Warehouse) -> Result<(Vec<StoredFact>, Vec<StoredReport>), Wareh
         }
     }
     Ok((facts, reports))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{DictionaryArray, LargeStringArray, StringViewArray};
+    use datafusion::arrow::datatypes::{Field, Int32Type as Key, Schema};
+
+    use super::*;
+
+    #[test]
+    fn string_columns_in_any_encoding_read_alike_and_others_are_named() {
+        let schema = Schema::new(vec![
+            Field::new("view", DataType::Utf8View, false),
+            Field::new("large", DataType::LargeUtf8, false),
+            Field::new(
+                "dict",
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                false,
+            ),
+            Field::new("n", DataType::Int32, false),
+        ]);
+        let dict: DictionaryArray<Key> = vec!["济南市", "review.corrected"].into_iter().collect();
+        let b = RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(StringViewArray::from(vec!["济南市", "review.corrected"])),
+                Arc::new(LargeStringArray::from(vec!["济南市", "review.corrected"])),
+                Arc::new(dict),
+                Arc::new(datafusion::arrow::array::Int32Array::from(vec![1, 2])),
+            ],
+        )
+        .expect("batch");
+        let p = Path::new("seg.parquet");
+        for col in ["view", "large", "dict"] {
+            assert_eq!(
+                strings(&b, col, p).expect(col),
+                ["济南市", "review.corrected"]
+            );
+        }
+        // A missing column is an error naming the file.
+        let e = strings(&b, "indicator", p).unwrap_err().to_string();
+        assert!(e.contains("seg.parquet") && e.contains("indicator"), "{e}");
+    }
 }
