@@ -656,17 +656,23 @@ impl Writer {
         &self,
         generation: u64,
     ) -> Result<(String, PathBuf), WarehouseError> {
-        let nonce = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let id = format!(
-            "{generation:08}-{:05}-{nonce:09}",
-            std::process::id() % 100_000
-        );
-        let path = self.dir.join("segments").join(&id);
-        fs::create_dir_all(&path).map_err(io(&path))?;
-        Ok((id, path))
+        // Unique by construction, not by the clock: the first free sequence number of this
+        // generation and process, claimed by `create_dir` (which fails on an existing one).
+        let parent = self.dir.join("segments");
+        fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let pid = std::process::id() % 100_000;
+        for seq in 0u32.. {
+            let id = format!("{generation:08}-{pid:05}-{seq:09}");
+            let path = parent.join(&id);
+            match fs::create_dir(&path) {
+                Ok(()) => return Ok((id, path)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(io(&path)(e)),
+            }
+        }
+        Err(io(&parent)(std::io::Error::other(
+            "no free segment name left in this generation",
+        )))
     }
 
     fn write_segment(
@@ -890,4 +896,21 @@ pub fn read_parquet_columns(
 
 fn sync_dir(dir: &Path) -> Result<(), WarehouseError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_directories_of_one_generation_never_collide() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let w = Writer::open(dir.path()).expect("writer");
+        let mut ids = std::collections::HashSet::new();
+        for _ in 0..50 {
+            let (id, path) = w.new_segment_dir(7).expect("segment dir");
+            assert!(path.is_dir());
+            assert!(ids.insert(id), "a segment name was given twice");
+        }
+    }
 }
