@@ -333,14 +333,20 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
         level: args.level.clone(),
     };
     let inputs = match ingest::collect_inputs(&args.paths) {
-        Ok(i) if i.is_empty() => {
-            eprintln!(
-                "error: no report files (*.txt) under {}",
-                display_paths(&args.paths)
-            );
-            return ExitCode::from(1);
+        Ok(i) => {
+            for s in &i.skipped {
+                eprintln!("warning: {s}");
+            }
+            if i.files.is_empty() {
+                eprintln!(
+                    "error: no report files (*.{}) under {}",
+                    ingest::EXTENSIONS.join(", *."),
+                    display_paths(&args.paths)
+                );
+                return ExitCode::from(1);
+            }
+            i.files
         }
-        Ok(i) => i,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(1);

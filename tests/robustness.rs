@@ -526,3 +526,23 @@ fn a_pdf_whose_errors_overflow_the_pipe_is_refused_with_them() {
     );
     assert!(!stderr.contains("did not finish"), "{stderr}");
 }
+
+/// A symbolic link looping back to its ancestor is said and passed over; the reports around
+/// it are ingested (the walk used to abort on it).
+#[test]
+fn a_symlink_loop_under_a_directory_is_reported_and_the_walk_goes_on() {
+    let dir = workdir();
+    let reports = dir.path().join("reports");
+    std::fs::create_dir_all(reports.join("sub")).expect("dirs");
+    std::fs::copy(jinan(), reports.join("sub/jinan-2017.txt")).expect("copy");
+    std::os::unix::fs::symlink("..", reports.join("sub/loop")).expect("symlink");
+    let r = gongkai(dir.path(), &["ingest", "--data", "wh", "reports"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("symbolic link looping back"),
+        "{}",
+        r.stderr
+    );
+    let rows = query_csv(dir.path(), "wh", "SELECT count(*) FROM reports");
+    assert_eq!(rows, vec![vec!["2".to_string()]]);
+}

@@ -123,52 +123,69 @@ pub struct Document {
     pub reports: Vec<Report>,
 }
 
-/// Expands directories into the report files below them (sorted, so runs are repeatable).
-pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
-    let mut out = Vec::new();
+/// The report files a command line names, and what was passed over on the way.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// The files, directories expanded in sorted order (so runs are repeatable).
+    pub files: Vec<PathBuf>,
+    /// Entries under a directory that could not be walked (a symbolic link looping back to
+    /// its ancestor, an unreadable directory), each with why: said, and the walk goes on.
+    pub skipped: Vec<String>,
+}
+
+/// The extensions of report files: text, PDF, HTML and markdown.
+pub const EXTENSIONS: [&str; 7] = ["txt", "text", "pdf", "html", "htm", "md", "markdown"];
+
+/// Expands directories into the report files below them; hidden entries are left out. A path
+/// given on the command line that cannot be read is an error.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<Inputs, IngestError> {
+    let mut out = Inputs::default();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|source| IngestError::Read {
             file: p.display().to_string(),
             source,
         })?;
-        if meta.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found)?;
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(p.clone());
+        if !meta.is_dir() {
+            out.files.push(p.clone());
+            continue;
+        }
+        let hidden = |e: &walkdir::DirEntry| {
+            e.depth() > 0 && e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
+        };
+        let walk = walkdir::WalkDir::new(p)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| !hidden(e));
+        for entry in walk {
+            match entry {
+                Ok(e) if e.file_type().is_file() => {
+                    let report = e
+                        .path()
+                        .extension()
+                        .and_then(|x| x.to_str())
+                        .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()));
+                    if report {
+                        out.files.push(e.into_path());
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let at = e
+                        .path()
+                        .map_or(p.display().to_string(), |x| x.display().to_string());
+                    out.skipped.push(match e.loop_ancestor() {
+                        Some(a) => format!(
+                            "{at}: a symbolic link looping back to {}: skipped",
+                            a.display()
+                        ),
+                        None => format!("{at}: {e}: skipped"),
+                    });
+                }
+            }
         }
     }
     Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
-    let err = |source| IngestError::Read {
-        file: dir.display().to_string(),
-        source,
-    };
-    for entry in std::fs::read_dir(dir).map_err(err)? {
-        let path = entry.map_err(err)?.path();
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            matches!(
-                e.to_ascii_lowercase().as_str(),
-                "txt" | "text" | "pdf" | "html" | "htm" | "md" | "markdown"
-            )
-        }) {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Two documents of one batch that claim the same report with different printed figures: a
