@@ -16,6 +16,8 @@ pub enum Template {
     National2019,
     /// The revision of 国办公开办函〔2021〕30号 (reports for 2021 onward).
     National2021,
+    /// Fujian's provincial 统计表 (指标名称 / 计量单位 / 本年度 / 历年累计), 2008–2018.
+    Fujian,
 }
 
 impl Template {
@@ -25,6 +27,7 @@ impl Template {
             Template::National2014 => "national-2014",
             Template::National2019 => "national-2019",
             Template::National2021 => "national-2021",
+            Template::Fujian => "fujian",
         }
     }
 }
@@ -42,8 +45,9 @@ impl FromStr for Template {
             "national-2014" => Ok(Template::National2014),
             "national-2019" => Ok(Template::National2019),
             "national-2021" => Ok(Template::National2021),
+            "fujian" => Ok(Template::Fujian),
             other => Err(format!(
-                "unknown template '{other}' (expected national-2014, national-2019 or national-2021)"
+                "unknown template '{other}' (expected national-2014, national-2019, national-2021 or fujian)"
             )),
         }
     }
@@ -108,6 +112,9 @@ pub enum Breakdown {
     LegalServices,
     /// 其他 (法人或其他组织)
     OtherOrg,
+    /// 历年累计: the running total since 2008 that Fujian's provincial table prints beside
+    /// 本年度 (which is `Total`).
+    Cumulative,
 }
 
 impl Breakdown {
@@ -123,6 +130,18 @@ impl Breakdown {
         Breakdown::Total,
     ];
 
+    /// Every breakdown, for parsing a name.
+    pub const ALL: [Breakdown; 8] = [
+        Breakdown::Total,
+        Breakdown::NaturalPerson,
+        Breakdown::Business,
+        Breakdown::Research,
+        Breakdown::Nonprofit,
+        Breakdown::LegalServices,
+        Breakdown::OtherOrg,
+        Breakdown::Cumulative,
+    ];
+
     /// The name stored in `facts.breakdown`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -133,6 +152,7 @@ impl Breakdown {
             Breakdown::Nonprofit => "nonprofit",
             Breakdown::LegalServices => "legal_services",
             Breakdown::OtherOrg => "other_org",
+            Breakdown::Cumulative => "cumulative",
         }
     }
 }

@@ -641,3 +641,105 @@ fn real_documents_scorecard() {
     eprintln!("| all | {exact} | {determined} | | {wrong} |");
     assert_eq!(wrong, 0);
 }
+
+/// Fujian's provincial table (2008–2018), read from `templates/fujian.toml` by the same
+/// aligner, against fixtures a helper wrote by reading the four shared reports. The fixtures
+/// name rows by their printed labels; this list maps them to codes independently of the
+/// template file.
+#[test]
+fn fujian_provincial_tables_are_read_figure_for_figure() {
+    const CODES: [(&str, &str); 17] = [
+        ("主动公开", "proactive.total"),
+        ("政府网站公开数", "proactive.website"),
+        ("政府公报公开数", "proactive.gazette"),
+        ("总数", "application.received"),
+        ("当面申请数", "application.received.in_person"),
+        ("网", "application.received.online"),
+        ("信函、传真申请数", "fujian.received.mail_fax"),
+        ("信函申请数", "application.received.mail"),
+        ("答复总数", "application.answered"),
+        ("同意公开答复数", "application.answered.disclosed"),
+        (
+            "同意部分公开答复数",
+            "application.answered.partially_disclosed",
+        ),
+        ("不予公开答复", "application.answered.refused"),
+        ("其他类型答复数", "fujian.answered.other"),
+        ("收费减免", "fujian.fees_waived"),
+        ("申诉", "fujian.complaints"),
+        ("行政复议数", "review.total"),
+        ("行政诉讼数", "litigation.total"),
+    ];
+    let code_of = |label: &str| {
+        // The most specific pattern that fits: 答复总数 before 总数, 不予公开答复 before it.
+        CODES
+            .iter()
+            .filter(|(p, _)| label.contains(p))
+            .max_by_key(|(p, _)| p.chars().count())
+            .map(|(_, c)| *c)
+            .unwrap_or_else(|| panic!("no code for '{label}'"))
+    };
+    let mut total = (0, 0);
+    for name in [
+        "sanming-2015",
+        "putian-shizhengfu-2018",
+        "putian-kejiju-2015",
+        "putian-linyeju-2017",
+    ] {
+        let report = read(&fixture(&format!("fujian/{name}.txt")));
+        assert_eq!(report.meta.template.as_str(), "fujian");
+        let text = std::fs::read_to_string(fixture(&format!("fujian/{name}.expected.tsv")))
+            .expect("fixture");
+        let mut want: BTreeMap<(String, String), f64> = BTreeMap::new();
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let f: Vec<&str> = line.split('\t').collect();
+            let code = code_of(f[1]);
+            for (b, v) in [("total", f[3]), ("cumulative", f[4])] {
+                want.insert((code.to_string(), b.to_string()), v.parse().expect("value"));
+            }
+        }
+        let got: BTreeMap<(String, String), f64> = report
+            .figures
+            .iter()
+            .map(|f| {
+                (
+                    (f.indicator.to_string(), f.breakdown.as_str().to_string()),
+                    f.value,
+                )
+            })
+            .collect();
+        for (k, v) in &got {
+            assert_eq!(want.get(k), Some(v), "{name}: {k:?} stored {v}");
+        }
+        let missing: Vec<_> = want.keys().filter(|k| !got.contains_key(*k)).collect();
+        eprintln!(
+            "{name}: {} of {} figures, {} missing, 0 wrong",
+            got.len(),
+            want.len(),
+            missing.len()
+        );
+        total = (total.0 + got.len(), total.1 + want.len());
+        if name == "putian-shizhengfu-2018" {
+            // 接受行政申诉、举报数 prints one `1` for two cells, and no other row of this table
+            // shows that its source prints equal cells once: reported, not guessed.
+            assert!(
+                missing.iter().all(|(c, _)| c == "fujian.complaints"),
+                "{missing:?}"
+            );
+            assert!(report
+                .problems
+                .iter()
+                .any(|p| p.indicator == Some("fujian.complaints")));
+        } else {
+            assert!(
+                missing.is_empty(),
+                "{name}: {missing:?}\n{:#?}",
+                report.problems
+            );
+        }
+    }
+    eprintln!("Fujian: {} of {} figures stored, 0 wrong", total.0, total.1);
+}

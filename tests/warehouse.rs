@@ -37,7 +37,7 @@ fn tables_and_columns_are_as_documented() {
     );
     assert_eq!(
         query_csv(dir.path(), "wh", "SELECT count(*) FROM indicators"),
-        [["142"]]
+        [["146"]]
     );
     // Amounts carry the catalog's unit.
     assert_eq!(

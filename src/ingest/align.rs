@@ -75,6 +75,32 @@ pub fn tokenize(lines: &[&str], from: usize, to: usize, split: bool) -> Vec<Loca
             continue;
         }
         let folded = fold_width(line);
+        // A row's number on a line of its own, its label on the next (`4` / `、其他类型答复数`):
+        // numbering, not a value.
+        let numbering = {
+            let t = folded.trim();
+            !t.is_empty()
+                && t.len() <= 2
+                && t.bytes().all(|b| b.is_ascii_digit())
+                && lines[i + 1..to.min(lines.len())]
+                    .iter()
+                    .map(|l| fold_width(l))
+                    .find(|l| !l.trim().is_empty())
+                    .is_some_and(|l| {
+                        let l = l.trim_start();
+                        l.starts_with('、')
+                            || (l.starts_with('.')
+                                && !l[1..].starts_with(|c: char| c.is_ascii_digit()))
+                    })
+        };
+        if numbering {
+            out.push(Located {
+                token: Token::Text(compact(&folded)),
+                line: i,
+                glued: false,
+            });
+            continue;
+        }
         for piece in folded.split_whitespace() {
             match value_of(piece) {
                 Some(v) => out.push(Located {
@@ -225,6 +251,7 @@ fn segments(
     let mut orphans = Vec::new();
     let mut chunk = String::new();
     let mut next = 0;
+    let mut found = vec![false; table.rows.len()];
     if table.rows.first().is_some_and(|r| r.labels.is_empty()) {
         segs.push(Segment {
             row: 0,
@@ -238,7 +265,9 @@ fn segments(
             Token::Text(s) => {
                 chunk.push_str(s);
                 // The earliest label in the text, among the rows not yet found.
-                while let Some((r, end)) = (next..table.rows.len())
+                let first = if table.ordered { next } else { 0 };
+                while let Some((r, end)) = (first..table.rows.len())
+                    .filter(|&r| !found[r])
                     .filter_map(|r| {
                         table.rows[r]
                             .labels
@@ -256,6 +285,10 @@ fn segments(
                         values: Vec::new(),
                     });
                     next = r + 1;
+                    found[r] = true;
+                    if table.ordered {
+                        found[..r].iter_mut().for_each(|f| *f = true);
+                    }
                     chunk.drain(..end);
                 }
             }
@@ -936,7 +969,16 @@ fn check_fixed<'t>(
             .iter()
             .any(|v| table.rows[segs[v.seg].row].cells.contains(&c))
     };
-    let all_local = variable.is_empty() && out.ambiguous.is_empty();
+    // A value moved from one row to another leaves a row long (it may also leave a row that
+    // held a number cut in two looking whole): with no long row, and no row read by joins, cuts
+    // or order, the rows printed cell for cell are what the report printed. Runs expanded,
+    // blanks read as 0 and short rows left unread are no sign of a move.
+    let all_local = !segs
+        .iter()
+        .any(|s| s.values.len() > table.rows[s.row].cells.len())
+        && variable
+            .iter()
+            .all(|v| matches!(v.how, How::Expanded | How::Blank));
     let line = segs.first().map_or(0, |s| s.line);
     let mut search = Vec::new();
     let mut doubtful = Vec::new();

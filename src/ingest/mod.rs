@@ -18,6 +18,7 @@ pub mod metadata;
 pub mod national2014;
 pub mod national2019;
 pub mod pdf;
+pub mod provincial;
 pub mod repair;
 pub mod template;
 pub mod text;
@@ -410,6 +411,9 @@ pub fn parse_text(
     if national2019::detect(&lines) {
         return parse_national2019(text, &lines, file, overrides, title).map(|r| vec![r]);
     }
+    if let Some(start) = provincial::table_start(&lines) {
+        return parse_provincial(text, &lines, start, file, overrides, title).map(|r| vec![r]);
+    }
     let regions = find_regions(&lines);
     if regions.is_empty() {
         return Err(IngestError::NoReport {
@@ -580,6 +584,60 @@ fn parse_national2019(
             reason: "the tables of the 2019/2021 template hold no figure that could be read".into(),
         });
     }
+    let template = overrides
+        .template
+        .or(tables.matrix_template)
+        .unwrap_or(Template::National2021);
+    one_table_report(
+        text,
+        file,
+        overrides,
+        title,
+        tables,
+        template,
+        "application.new",
+    )
+}
+
+/// A report whose table follows a provincial template (Fujian's, before 2019).
+fn parse_provincial(
+    text: &str,
+    lines: &[&str],
+    start: usize,
+    file: &str,
+    overrides: &Overrides,
+    title: Option<metadata::Title>,
+) -> Result<Report, IngestError> {
+    let tables = provincial::read(lines, start, Template::Fujian);
+    if tables.figures.is_empty() {
+        return Err(IngestError::NoReport {
+            file: file.into(),
+            reason: "Fujian's provincial table (指标名称 / 本年度 / 历年累计) holds no figure that could be read".into(),
+        });
+    }
+    one_table_report(
+        text,
+        file,
+        overrides,
+        title,
+        tables,
+        Template::Fujian,
+        "application.received",
+    )
+}
+
+/// The report of a document with one set of tables: body and year from the title, the
+/// jurisdiction its fullest name in the text, the scope from the prose where the prose's
+/// count of applications (`applications`) is the table's.
+fn one_table_report(
+    text: &str,
+    file: &str,
+    overrides: &Overrides,
+    title: Option<metadata::Title>,
+    tables: national2019::Tables,
+    template: Template,
+    applications: &str,
+) -> Result<Report, IngestError> {
     let title_line = title.as_ref().map(|t| t.line).unwrap_or(1);
     let year = overrides
         .year
@@ -619,9 +677,7 @@ fn parse_national2019(
         let printed = tables
             .figures
             .iter()
-            .find(|f| {
-                f.indicator == "application.new" && f.breakdown == crate::model::Breakdown::Total
-            })
+            .find(|f| f.indicator == applications && f.breakdown == crate::model::Breakdown::Total)
             .map(|f| f.value);
         match prose_scope(text) {
             // The prose and the table must count the same applications; where the table's
@@ -630,10 +686,6 @@ fn parse_national2019(
             _ => Scope::Unknown,
         }
     });
-    let template = overrides
-        .template
-        .or(tables.matrix_template)
-        .unwrap_or(Template::National2021);
     Ok(Report {
         meta: ReportMeta {
             jurisdiction,

@@ -326,7 +326,14 @@ fn compact_region(lines: &[&str], from: usize, to: usize) -> String {
     lines[from..to].iter().map(|l| compact(l)).collect()
 }
 
-fn adopt(out: &mut Tables, template: Template, table: &TableTemplate, a: align::Aligned) {
+/// Keeps the aligner's reading of a table where it places more than what `out` holds and agrees
+/// with it on every cell both placed.
+pub(crate) fn adopt(
+    out: &mut Tables,
+    template: Template,
+    table: &TableTemplate,
+    a: align::Aligned,
+) {
     let is_cell = |f: &Figure| {
         !f.derived
             && table

@@ -17,7 +17,7 @@ use crate::catalog::catalog;
 use crate::model::{Breakdown, Template};
 
 /// The built-in templates, as shipped in `templates/`.
-pub const BUILT_IN: [(&str, &str); 2] = [
+pub const BUILT_IN: [(&str, &str); 3] = [
     (
         "national-2019.toml",
         include_str!("../../templates/national-2019.toml"),
@@ -26,6 +26,7 @@ pub const BUILT_IN: [(&str, &str); 2] = [
         "national-2021.toml",
         include_str!("../../templates/national-2021.toml"),
     ),
+    ("fujian.toml", include_str!("../../templates/fujian.toml")),
 ];
 
 #[derive(Deserialize)]
@@ -43,12 +44,18 @@ struct TableDef {
     id: String,
     #[serde(default)]
     title: String,
+    #[serde(default = "yes")]
+    ordered: bool,
     columns: Vec<String>,
     #[serde(default)]
     column_identities: Vec<String>,
     #[serde(default)]
     identities: Vec<String>,
     row: Vec<RowDef>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -97,6 +104,9 @@ pub struct TableTemplate {
     pub id: String,
     /// The table's heading as printed, for messages.
     pub title: String,
+    /// Rows are printed in the template's order (a label is looked for only after the last
+    /// one found); `false` for tables whose versions print rows in different orders.
+    pub ordered: bool,
     /// The rows, in printed order.
     pub rows: Vec<Row>,
     /// Every cell of the table, row by row.
@@ -132,9 +142,7 @@ pub fn compact(s: &str) -> String {
 }
 
 fn breakdown(name: &str) -> Option<Breakdown> {
-    Breakdown::APPLICATION_COLUMNS
-        .into_iter()
-        .find(|b| b.as_str() == name)
+    Breakdown::ALL.into_iter().find(|b| b.as_str() == name)
 }
 
 fn code(name: &str, file: &str) -> Result<&'static str, String> {
@@ -268,6 +276,7 @@ pub fn parse(file: &str, text: &str) -> Result<TemplateDef, String> {
         tables.push(TableTemplate {
             id: t.id,
             title: t.title,
+            ordered: t.ordered,
             rows,
             cells,
             identities,

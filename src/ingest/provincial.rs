@@ -1,0 +1,72 @@
+//! Provincial tables printed before 2019 instead of the national 统计表 — Fujian's first
+//! (`templates/fujian.toml`: 指标名称 / 计量单位 / 本年度 / 历年累计), read by the same aligner
+//! as the national tables: rows found by their labels, each with its two cells (本年度 →
+//! `total`, 历年累计 → `cumulative`), the unit cell between them read as text.
+
+use super::align;
+use super::national2019::{adopt, Tables};
+use super::template::{self, compact};
+use crate::model::Template;
+
+/// The line after a provincial table's header (`历年累计`, printed whole or a character a
+/// line), when the document has one.
+pub fn table_start(lines: &[&str]) -> Option<usize> {
+    let mut seen = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        seen.push_str(&compact(line));
+        if seen.ends_with("历年累计")
+            || (seen.contains("历年累计") && compact(line).contains("累计"))
+        {
+            return Some(i + 1);
+        }
+        // Keep only a tail: the header may be split over lines, nothing more.
+        if seen.len() > 64 {
+            let cut = seen.len() - 32;
+            let cut = (cut..seen.len())
+                .find(|&k| seen.is_char_boundary(k))
+                .unwrap_or(0);
+            seen.drain(..cut);
+        }
+    }
+    None
+}
+
+/// True where the table has ended: a sentence (…。), or the date under the signature
+/// (`2016` / `年` / `1` / `月`, or `2016年1月12日` on one line).
+fn after_table(lines: &[&str], i: usize) -> bool {
+    let t = compact(lines[i]);
+    let year = |s: &str| {
+        s.len() == 4 && s.starts_with(['1', '2']) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let next = lines[i + 1..]
+        .iter()
+        .map(|l| compact(l))
+        .find(|l| !l.is_empty());
+    t.contains('。')
+        || (year(&t) && next.is_some_and(|n| n.starts_with('年')))
+        || t.strip_suffix('日')
+            .and_then(|d| d.split_once('年'))
+            .is_some_and(|(y, md)| year(y) && md.contains('月'))
+}
+
+/// Reads the table from `start` to the first line after it: prose, or the date under the
+/// signature (whose numbers would otherwise join the last row).
+pub fn read(lines: &[&str], start: usize, template: Template) -> Tables {
+    let mut out = Tables::default();
+    let Some(table) = template::get(template).and_then(|d| d.tables.first()) else {
+        return out;
+    };
+    let end = (start..lines.len())
+        .find(|&i| after_table(lines, i))
+        .unwrap_or(lines.len());
+    out.lines = (start as u32, end as u32);
+    let tokens = align::tokenize(lines, start, end, false);
+    let mut aligned = align::align(table, &tokens, false, false);
+    // A collapsed run proven by an identity is evidence that the source prints equal cells
+    // once: then rows no identity ties (行政复议数 0 for 0 / 0) are read the same way.
+    if aligned.collapsed {
+        aligned = align::align(table, &tokens, true, false);
+    }
+    adopt(&mut out, template, table, aligned);
+    out
+}
