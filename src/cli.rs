@@ -543,7 +543,7 @@ fn describe(
                 .filter(|p| p.message.contains("ambiguous"))
                 .count();
             eprintln!(
-                "  {} figures ({derived} derived); identities: {checked} checked, {} failed; {} repaired; {ambiguous} ambiguous; {} unmapped",
+                "  {} figures ({derived} derived); identities: {checked} checked, {} failed; {} notes; {ambiguous} ambiguous; {} unmapped",
                 r.figures.len(),
                 failed.len(),
                 r.notes.len(),

@@ -211,7 +211,11 @@ pub fn generate(
             };
             {
                 for (code, b) in undetermined_cells {
-                    writeln!(undetermined, "{body}/{year}/whole\t{code}\t{b}")?;
+                    writeln!(
+                        undetermined,
+                        "{body}/{year}/{}\t{code}\t{b}",
+                        scope_of(&body)
+                    )?;
                 }
             }
             ext = match shape {
@@ -427,7 +431,7 @@ fn national2021(
     carried: &mut [u64; 6],
     continues: bool,
 ) -> (Doc2021, Vec<Truth>) {
-    let id = format!("{body}/{year}/whole");
+    let id = format!("{body}/{year}/{}", scope_of(body));
     let mut truth = Vec::new();
     let mut t = |code: &'static str, b: &'static str, v: u64| {
         truth.push(Truth {
@@ -543,6 +547,24 @@ fn national2021(
         review,
     };
     (doc, truth)
+}
+
+/// A government's report counts its whole jurisdiction (全市…); a department's its own work.
+fn scope_of(body: &str) -> &'static str {
+    if body.ends_with("人民政府") {
+        "whole"
+    } else {
+        "own"
+    }
+}
+
+/// How the prose names whose applications it counts.
+fn who(body: &str) -> &'static str {
+    if body.ends_with("人民政府") {
+        "全市"
+    } else {
+        "本机关"
+    }
 }
 
 /// The figures of one 2021-template report, to be printed in one of the [`Shape`]s.
@@ -675,7 +697,8 @@ impl Doc2021 {
         let [lic, pen, coe] = self.decisions;
         let fees = self.fees;
         let mut text = format!(
-            "          {body}\n      {year} 年政府信息公开工作年度报告\n\n   一、总体情况\n   {year} 年，全市共受理政府信息公开申请 {} 件。\n\n     二、主动公开政府信息情况\n",
+            "          {body}\n      {year} 年政府信息公开工作年度报告\n\n   一、总体情况\n   {year} 年，{}共受理政府信息公开申请 {} 件。\n\n     二、主动公开政府信息情况\n",
+            who(body),
             rows[0][6]
         );
         let _ = write!(text, "              第二十条第（一）项\n       信息内容   本年制发件数    本年废止件数    现行有效件数\n规章               {}          {}       {}\n行政规范性文件          {}          {}       {}\n", rules[0], rules[1], rules[2], docs[0], docs[1], docs[2]);
@@ -693,8 +716,8 @@ impl Doc2021 {
 
     fn tab(&self) -> String {
         let mut text = format!(
-            "{}{}年政府信息公开工作年度报告\n一、总体情况\n{}年，全市共受理政府信息公开申请{}件。\n二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n",
-            self.body, self.year, self.year, self.rows[0][6]
+            "{}{}年政府信息公开工作年度报告\n一、总体情况\n{}年，{}共受理政府信息公开申请{}件。\n二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n",
+            self.body, self.year, self.year, who(&self.body), self.rows[0][6]
         );
         for (label, cells) in self.proactive() {
             if label == "行政许可" {
@@ -855,8 +878,8 @@ impl Doc2021 {
     /// markup (`1` / `62` for 162).
     fn cells(&self, split: bool) -> String {
         let mut text = format!(
-            "{}{}年政府信息公开工作年度报告\n一、总体情况\n{}年，全市共受理政府信息公开申请{}件。\n二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\n本年制发件数\n本年废止件数\n现行有效件数\n",
-            self.body, self.year, self.year, self.rows[0][6]
+            "{}{}年政府信息公开工作年度报告\n一、总体情况\n{}年，{}共受理政府信息公开申请{}件。\n二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\n本年制发件数\n本年废止件数\n现行有效件数\n",
+            self.body, self.year, self.year, who(&self.body), self.rows[0][6]
         );
         for (label, cells) in self.proactive() {
             if label == "行政许可" {

@@ -743,3 +743,44 @@ fn fujian_provincial_tables_are_read_figure_for_figure() {
     }
     eprintln!("Fujian: {} of {} figures stored, 0 wrong", total.0, total.1);
 }
+
+/// Scope for every kind of body, each rule on a real report: a department's report is its
+/// own; a government's is `whole` where its text aggregates its subordinate bodies, `own`
+/// where it speaks of itself, `unknown` where its prose's count is not its table's.
+#[test]
+fn scope_for_every_kind_of_body() {
+    use gongkai::model::Scope;
+    let cases = [
+        // Departments: nothing says they aggregate their system.
+        ("crawled/putian-tongjiju-2020.txt", Scope::Own),
+        ("crawled/putian-wenlvju-2023.txt", Scope::Own),
+        ("fujian/putian-kejiju-2015.txt", Scope::Own),
+        ("fujian/putian-linyeju-2017.txt", Scope::Own),
+        // The city government's office, on itself: 本机关主动公开…
+        ("crawled/putian-shizhengfu-2019.txt", Scope::Own),
+        // The city for all its governments: 全市各级政府及工作部门共受理…777件 = the table's 777.
+        ("fujian/putian-shizhengfu-2018.txt", Scope::Whole),
+        // 全市各级各部门共制作政府信息…
+        ("fujian/sanming-2015.txt", Scope::Whole),
+    ];
+    for (file, want) in cases {
+        let r = read(&fixture(file));
+        assert_eq!(r.meta.scope, want, "{file}: {:?}", r.notes.last());
+        assert!(r
+            .notes
+            .iter()
+            .any(|n| n.message.starts_with(&format!("scope {}:", want.as_str()))));
+    }
+    // Hongze 2024: 区政府办代表区政府受理…17件, its table 95: unknown, and said why.
+    let r = read(&root().join("data/raw/hongze-2024.txt"));
+    assert_eq!(r.meta.scope, Scope::Unknown);
+    assert!(r
+        .notes
+        .iter()
+        .any(|n| n.message.contains("17") && n.message.contains("95")));
+    // Huai'an 2024: 全市…受理…申请 N 件, N the table's.
+    assert_eq!(
+        read(&root().join("data/raw/huaian-2024.txt")).meta.scope,
+        Scope::Whole
+    );
+}

@@ -318,8 +318,13 @@ fn glued_digits_are_repaired_only_when_one_reading_adds_up() {
     std::fs::write(&path, glued).expect("write");
     let r = read(&path);
     assert_eq!(printed(&r), expected_of("hongze-2023"));
-    assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
-    assert!(r.notes.iter().all(|n| n.message.starts_with("repaired:")));
+    let repairs: Vec<_> = r
+        .notes
+        .iter()
+        .filter(|n| !n.message.starts_with("scope "))
+        .collect();
+    assert_eq!(repairs.len(), 2, "{:?}", r.notes);
+    assert!(repairs.iter().all(|n| n.message.starts_with("repaired:")));
 }
 
 #[test]

@@ -242,6 +242,90 @@ pub fn prose_scope(text: &str) -> Option<(Scope, f64, String)> {
     Some((scope, c[2].parse().ok()?, c[0].to_string()))
 }
 
+/// True for a government's own report — also when its general office writes it — or one
+/// named by its place alone (`三明市2015年…`); false for a department, a township, an office of
+/// anything else.
+pub fn is_government(body: &str) -> bool {
+    let b: String = fold_width(body)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    b.ends_with("政府")
+        || b.contains("人民政府办公")
+        || b.contains("政府办公")
+        || (["市", "县", "区", "省", "旗", "州", "盟"]
+            .iter()
+            .any(|s| b.ends_with(s))
+            && !b.contains(['局', '委', '厅', '办', '院', '所', '中', '镇', '乡', '街']))
+}
+
+/// Whose work a 2019+ or provincial report counts, and why, from its text:
+/// - the prose's count of applications (`全市…受理…申请N件` / `本机关…受理`) decides for a
+///   government when it is the table's figure (`printed`), and a different figure makes the scope
+///   unknown (Hongze 2024: 17 in the prose, 95 in the table);
+/// - otherwise a government's report is `whole` when its text aggregates subordinate bodies
+///   (`全市各级…`, `汇总…各有关单位`), `own` when it speaks of the body itself (`本机关…`,
+///   `市政府本级`), and `unknown` on both or neither;
+/// - a department or township reports on itself (`own`) unless its text says it aggregates its
+///   system (`全系统`, `汇总…下属单位`).
+pub fn scope_from_text(text: &str, body: &str, printed: Option<f64>) -> (Scope, String) {
+    static WHOLE: OnceLock<Regex> = OnceLock::new();
+    static SYSTEM: OnceLock<Regex> = OnceLock::new();
+    static OWN: OnceLock<Regex> = OnceLock::new();
+    let whole = WHOLE.get_or_init(|| {
+        Regex::new(
+            r"(全市|全县|全区|全旗|全省|全州|全盟)各级[^。；;]{0,12}|汇总[^。；;]{0,30}各有关单位",
+        )
+        .expect("static regex")
+    });
+    let system = SYSTEM.get_or_init(|| {
+        Regex::new(r"全系统[^。；;]{0,12}|汇总[^。；;]{0,30}(下属|所属|直属)单位")
+            .expect("static regex")
+    });
+    let own = OWN.get_or_init(|| {
+        // 本机关 but not the table's row label 本机关不掌握相关政府信息.
+        Regex::new(r"本机关[^不。；;][^。；;]{0,10}|(市|县|区)政府本级[^。；;]{0,10}")
+            .expect("static regex")
+    });
+    let compact: String = fold_width(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if !is_government(body) {
+        return match system.find(&compact) {
+            Some(m) => (Scope::Whole, format!("a department's report aggregating its system: '{}'", m.as_str())),
+            None => (Scope::Own, "a department's or township's report on its own work (nothing says it aggregates its system)".into()),
+        };
+    }
+    if let Some((scope, n, m)) = prose_scope(text) {
+        return match printed {
+            Some(p) if p != n => (
+                Scope::Unknown,
+                format!("the prose counts {n} applications ('{m}') but the table {p}"),
+            ),
+            _ => (scope, format!("the prose: '{m}'")),
+        };
+    }
+    match (whole.find(&compact), own.find(&compact)) {
+        (Some(w), None) => (
+            Scope::Whole,
+            format!("the text aggregates subordinate bodies: '{}'", w.as_str()),
+        ),
+        (None, Some(o)) => (
+            Scope::Own,
+            format!("the text speaks of the body itself: '{}'", o.as_str()),
+        ),
+        (Some(w), Some(o)) => (
+            Scope::Unknown,
+            format!("the text says both '{}' and '{}'", w.as_str(), o.as_str()),
+        ),
+        (None, None) => (
+            Scope::Unknown,
+            "nothing in the text says whose work it counts".into(),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

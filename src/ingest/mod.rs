@@ -29,9 +29,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::model::{Problem, Report, ReportMeta, Scope, Template};
-use metadata::{
-    caption_at, find_title, fullest_jurisdiction, jurisdiction_of_body, prose_scope, Caption,
-};
+use metadata::{caption_at, find_title, fullest_jurisdiction, jurisdiction_of_body, Caption};
 
 /// Metadata given on the command line; each field, when set, wins over the document.
 #[derive(Debug, Clone, Default)]
@@ -673,18 +671,22 @@ fn one_table_report(
         }
         _ => body,
     };
-    let scope = overrides.scope.unwrap_or_else(|| {
-        let printed = tables
-            .figures
-            .iter()
-            .find(|f| f.indicator == applications && f.breakdown == crate::model::Breakdown::Total)
-            .map(|f| f.value);
-        match prose_scope(text) {
-            // The prose and the table must count the same applications; where the table's
-            // figure could not be read, the prose alone says it.
-            Some((scope, n, _)) if printed.is_none_or(|p| p == n) => scope,
-            _ => Scope::Unknown,
-        }
+    let printed = tables
+        .figures
+        .iter()
+        .find(|f| f.indicator == applications && f.breakdown == crate::model::Breakdown::Total)
+        .map(|f| f.value);
+    let (scope, why) = match overrides.scope {
+        Some(s) => (s, "--scope".to_string()),
+        None => metadata::scope_from_text(text, &body, printed),
+    };
+    let mut notes = tables.notes;
+    notes.push(Problem {
+        source_line: title_line,
+        label: body.clone(),
+        raw_text: String::new(),
+        indicator: None,
+        message: format!("scope {}: {why}", scope.as_str()),
     });
     Ok(Report {
         meta: ReportMeta {
@@ -699,7 +701,7 @@ fn one_table_report(
         figures: tables.figures,
         unmapped: Vec::new(),
         problems: tables.problems,
-        notes: tables.notes,
+        notes,
         lines: tables.lines,
     })
 }
