@@ -212,3 +212,28 @@ fn a_closed_pipe_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Meta-commands in `-c`, in a script and on stdin: a line of its own (or after a `;`) is a
+/// meta-command, as in the REPL.
+#[test]
+fn meta_commands_work_in_scripts_and_on_stdin() {
+    let dir = workdir();
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            &root().join("data").display().to_string(),
+            "-c",
+            ".mode csv\nSELECT 1 AS a, 2 AS b;",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "a,b\n1,2\n");
+    let r = gongkai_stdin(
+        dir.path(),
+        &["--data", &root().join("data").display().to_string()],
+        "SELECT 1 AS a; .mode csv\nSELECT 3 AS c;\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.ends_with("c\n3\n"), "{}", r.stdout);
+}

@@ -149,3 +149,26 @@ fn meta_commands_help_indicators_and_chart() {
     p.send_line("\\q").expect("quit");
     p.exp_eof().expect("exits");
 }
+
+/// Several statements on one line run in turn, and a meta-command after a query on the same
+/// line applies to it (`.help`'s own example): the DuckDB shell's and psql's convention.
+#[test]
+fn two_statements_and_a_chart_on_one_line() {
+    let dir = workdir();
+    let mut p = shell(&dir.path().join("history"));
+    p.send_line("SELECT 41 + 1 AS first; SELECT 'second' AS s;")
+        .expect("two statements");
+    p.exp_string("42").expect("the first ran");
+    p.exp_string("second").expect("the second ran");
+    prompt(&mut p);
+    p.send_line(
+        "SELECT scope, value FROM facts WHERE indicator = 'review.total' AND year = 2017; .chart",
+    )
+    .expect("query and chart");
+    p.exp_string("213.0").expect("the query ran");
+    p.exp_regex(r"whole \S{30,} 453\r\nown   \S{12,} 213")
+        .expect("then its chart");
+    prompt(&mut p);
+    p.send_line(".quit").expect("quit");
+    p.exp_eof().expect("exits");
+}

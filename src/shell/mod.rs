@@ -295,7 +295,17 @@ impl Session {
         let mut failures = 0;
         for stmt in script::split_statements(text) {
             let location = format!("{origin}:{}", stmt.line);
-            match self.run(&stmt, &location).await {
+            let result = if stmt.is_meta() {
+                match stmt.sql.parse::<command::Command>() {
+                    Ok(command::Command::Quit) => break,
+                    // Boxed: a meta-command may run a saved query, which is a script.
+                    Ok(cmd) => Box::pin(repl::apply(self, cmd)).await,
+                    Err(e) => Err(ShellError::Command(format!("{location}: {e}"))),
+                }
+            } else {
+                self.run(&stmt, &location).await
+            };
+            match result {
                 Ok(()) => {}
                 Err(e) if e.is_broken_pipe() || matches!(e, ShellError::Cancelled) => {
                     return Err(e)

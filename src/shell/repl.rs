@@ -272,10 +272,17 @@ impl Highlighter for ShellHelper {
 impl Validator for ShellHelper {
     fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
         let input = ctx.input().trim();
+        // Complete when it ends with a `;` or with a meta-command (`SELECT …; .chart`).
+        let ends_with_meta = || {
+            crate::shell::script::split_statements(input)
+                .last()
+                .is_some_and(|s| s.is_meta())
+        };
         if input.is_empty()
             || input.starts_with('.')
             || input.starts_with('\\')
             || is_complete(input)
+            || ends_with_meta()
         {
             Ok(ValidationResult::Valid(None))
         } else {
@@ -336,21 +343,22 @@ pub async fn run(
         if let Some(path) = &history {
             let _ = rl.append_history(path);
         }
-        let result = if input.starts_with('.') || input.starts_with('\\') {
-            match input.parse::<Command>() {
-                Ok(Command::Quit) => break,
-                Ok(cmd) => apply(&mut session, cmd).await,
-                Err(e) => Err(ShellError::Command(e)),
-            }
-        } else {
-            let stmt = Statement {
-                sql: input.trim_end_matches(';').to_string(),
-                line: 1,
+        // Several statements and meta-commands on one line (`SELECT 1; SELECT 2;`,
+        // `SELECT …; .chart`) run in turn; the first error ends the line.
+        for stmt in crate::shell::script::split_statements(input) {
+            let result = if stmt.is_meta() {
+                match stmt.sql.parse::<Command>() {
+                    Ok(Command::Quit) => return Ok(()),
+                    Ok(cmd) => apply(&mut session, cmd).await,
+                    Err(e) => Err(ShellError::Command(e)),
+                }
+            } else {
+                session.run(&stmt, "repl").await
             };
-            session.run(&stmt, "repl").await
-        };
-        if let Err(e) = result {
-            report(&e, color);
+            if let Err(e) = result {
+                report(&e, color);
+                break;
+            }
         }
     }
     Ok(())

@@ -1,13 +1,20 @@
 //! Splitting SQL text into statements, each with the line it starts on, so that an error can
 //! name `file:line` and the statement — the thing datafusion-cli does not do.
 
-/// One statement of a script.
+/// One statement of a script, or a meta-command (`.mode csv`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
     /// The statement's text, without the closing `;`.
     pub sql: String,
     /// 1-based line of its first non-blank character.
     pub line: u32,
+}
+
+impl Statement {
+    /// True for a meta-command (`.chart`, `\d facts`) rather than SQL.
+    pub fn is_meta(&self) -> bool {
+        self.sql.starts_with('.') || self.sql.starts_with('\\')
+    }
 }
 
 /// Drops the comments and blank lines a statement opens with, so that its text starts on the
@@ -95,6 +102,25 @@ pub fn split_statements(text: &str) -> Vec<Statement> {
                 start_line = None;
                 has_code = false;
             }
+            // A meta-command (`.chart`, `\d facts`) where a statement would start: it runs to
+            // the end of its line, as in psql and the DuckDB shell — also after a `;` on the same
+            // line (`SELECT …; .chart`).
+            '.' | '\\' if !has_code => {
+                let mut meta = String::from(c);
+                while let Some(&d) = chars.peek() {
+                    if d == '\n' {
+                        break;
+                    }
+                    meta.push(d);
+                    chars.next();
+                }
+                out.push(Statement {
+                    sql: meta.trim().trim_end_matches(';').trim_end().to_string(),
+                    line,
+                });
+                current.clear();
+                start_line = None;
+            }
             c => {
                 if !c.is_whitespace() {
                     start_line.get_or_insert(line);
@@ -161,6 +187,23 @@ mod tests {
                 ("SELECT 3", 6)
             ]
         );
+    }
+
+    #[test]
+    fn meta_commands_run_to_the_end_of_their_line_even_after_a_statement() {
+        let s = split_statements("SELECT 1; SELECT 2; .chart\n.mode csv\nSELECT 'a.b' AS x;");
+        let texts: Vec<(&str, bool)> = s.iter().map(|s| (s.sql.as_str(), s.is_meta())).collect();
+        assert_eq!(
+            texts,
+            [
+                ("SELECT 1", false),
+                ("SELECT 2", false),
+                (".chart", true),
+                (".mode csv", true),
+                ("SELECT 'a.b' AS x", false)
+            ]
+        );
+        assert_eq!(s[3].line, 2);
     }
 
     #[test]
