@@ -237,3 +237,39 @@ fn meta_commands_work_in_scripts_and_on_stdin() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.ends_with("c\n3\n"), "{}", r.stdout);
 }
+
+/// `.chart` draws a negative value to the left of the axis, at its true length (−5 half of
+/// 10), not as a positive bar.
+#[test]
+fn chart_draws_negative_values_left_of_the_axis() {
+    let dir = workdir();
+    let data = root().join("data").display().to_string();
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            &data,
+            "-c",
+            "SELECT 'a' AS k, -5 AS v UNION ALL SELECT 'b', 10; .chart",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let bars: Vec<(usize, usize)> = r
+        .stdout
+        .lines()
+        // The chart's lines start with their label (the result's table starts with its box).
+        .filter(|l| (l.starts_with("a ") || l.starts_with("b ")) && l.contains('│'))
+        .map(|l| {
+            let (left, right) = l.split_once('│').expect("axis");
+            (left.matches('█').count(), right.matches('█').count())
+        })
+        .collect();
+    assert_eq!(bars.len(), 2, "{}", r.stdout);
+    let ((neg_left, neg_right), (pos_left, pos_right)) = (bars[0], bars[1]);
+    assert_eq!((neg_right, pos_left), (0, 0), "{}", r.stdout);
+    assert!(
+        neg_left > 0 && pos_right.abs_diff(2 * neg_left) <= 1,
+        "{}",
+        r.stdout
+    );
+}
