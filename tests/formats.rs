@@ -380,3 +380,30 @@ fn large_results_stream_out_whole() {
         Some(r#"{"n": 200000, "label": "行200000"}"#)
     );
 }
+
+/// JSON and NDJSON are typed: booleans as booleans (`derived` on real facts), the untyped NULL
+/// as null, and a number JSON cannot hold (±inf) as null, never the string "inf".
+#[test]
+fn json_is_typed() {
+    let dir = workdir();
+    let data = root().join("data").display().to_string();
+    let sql = "SELECT derived, NULL AS n, CAST(1 AS DOUBLE) / 0 AS inf, 2.5 AS x, 'true' AS s FROM facts LIMIT 1";
+    for format in ["json", "ndjson"] {
+        let r = gongkai(
+            dir.path(),
+            &["--data", &data, "--format", format, "-c", sql],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let text = r.stdout.trim();
+        let value: serde_json::Value = if format == "json" {
+            serde_json::from_str(text).expect("valid JSON")
+        } else {
+            serde_json::Value::Array(vec![serde_json::from_str(text).expect("one object")])
+        };
+        let row = &value[0];
+        assert_eq!(row["derived"], serde_json::Value::Bool(false), "{text}");
+        assert!(row["n"].is_null() && row["inf"].is_null(), "{text}");
+        assert_eq!(row["x"], serde_json::json!(2.5));
+        assert_eq!(row["s"], serde_json::json!("true"));
+    }
+}

@@ -210,7 +210,7 @@ pub(crate) fn json_string(s: &str) -> String {
 /// JSON: one array of objects; numbers as JSON numbers, NULL as null.
 fn render_json(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
     let names = json_names(result);
-    let numeric = result.numeric_columns();
+    let numeric = json_kinds(result);
     write!(out, "[")?;
     let mut first = true;
     result.each_row(|row| {
@@ -231,11 +231,43 @@ pub(crate) fn json_names(result: &ResultSet) -> Vec<String> {
         .collect()
 }
 
-/// One row as a JSON object; numbers as JSON numbers, NULL as null.
+/// How a column's cells are written in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JsonKind {
+    /// A JSON number (a value JSON cannot hold, ±inf or NaN, is null).
+    Number,
+    /// `true` / `false`.
+    Boolean,
+    /// A column of the untyped NULL: every cell null.
+    Null,
+    /// A JSON string.
+    Text,
+}
+
+/// The JSON kind of each column of a result.
+pub(crate) fn json_kinds(result: &ResultSet) -> Vec<JsonKind> {
+    fn kind(t: &DataType) -> JsonKind {
+        match t {
+            DataType::Dictionary(_, v) => kind(v),
+            DataType::Boolean => JsonKind::Boolean,
+            DataType::Null => JsonKind::Null,
+            t if t.is_numeric() => JsonKind::Number,
+            _ => JsonKind::Text,
+        }
+    }
+    result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| kind(f.data_type()))
+        .collect()
+}
+
+/// One row as a JSON object: numbers as JSON numbers, booleans as booleans, NULL as null.
 pub(crate) fn write_json_object(
     out: &mut dyn Write,
     names: &[String],
-    numeric: &[bool],
+    kinds: &[JsonKind],
     row: &[Option<&str>],
 ) -> io::Result<()> {
     out.write_all(b"{")?;
@@ -245,12 +277,14 @@ pub(crate) fn write_json_object(
         }
         out.write_all(names[j].as_bytes())?;
         out.write_all(b": ")?;
-        match cell {
-            None => out.write_all(b"null")?,
-            Some(s) if numeric[j] && s.parse::<f64>().is_ok_and(f64::is_finite) => {
-                out.write_all(s.as_bytes())?
-            }
-            Some(s) => out.write_all(json_string(s).as_bytes())?,
+        match (cell, kinds[j]) {
+            (None, _) | (_, JsonKind::Null) => out.write_all(b"null")?,
+            (Some(s), JsonKind::Number) => match s.parse::<f64>() {
+                Ok(v) if v.is_finite() => out.write_all(s.as_bytes())?,
+                _ => out.write_all(b"null")?,
+            },
+            (Some(s @ ("true" | "false")), JsonKind::Boolean) => out.write_all(s.as_bytes())?,
+            (Some(s), _) => out.write_all(json_string(s).as_bytes())?,
         }
     }
     out.write_all(b"}")

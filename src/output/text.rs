@@ -5,12 +5,12 @@ use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
 
-use super::{json_names, write_json_object, ResultSet};
+use super::{json_kinds, json_names, write_json_object, ResultSet};
 
 /// One JSON object per line.
 pub fn render_ndjson(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
     let names = json_names(result);
-    let numeric = result.numeric_columns();
+    let numeric = json_kinds(result);
     result.each_row(|row| {
         write_json_object(out, &names, &numeric, row)?;
         out.write_all(b"\n")
