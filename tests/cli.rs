@@ -273,3 +273,25 @@ fn chart_draws_negative_values_left_of_the_axis() {
         r.stdout
     );
 }
+
+/// `.mode`, `.timer` and `.maxrows` without an argument show the setting; `.mode xlsx` with
+/// no output file is refused at once, not query after query.
+#[test]
+fn settings_show_without_an_argument_and_xlsx_needs_a_file() {
+    let dir = workdir();
+    let data = root().join("data").display().to_string();
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            &data,
+            "-c",
+            ".mode csv\n.mode\n.timer\n.maxrows 5\n.maxrows",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "mode: csv\ntimer: off\nmaxrows: 5\n");
+    let r = gongkai(dir.path(), &["--data", &data, "-c", ".mode xlsx"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains(".output FILE.xlsx"), "{}", r.stderr);
+}

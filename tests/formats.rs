@@ -407,3 +407,59 @@ fn json_is_typed() {
         assert_eq!(row["s"], serde_json::json!("true"));
     }
 }
+
+/// `--output x.csv` (and `.output x.tsv`) write the format the file's name says, not a box
+/// table, unless another format was chosen.
+#[test]
+fn the_output_file_extension_names_the_format() {
+    let dir = workdir();
+    let data = root().join("data").display().to_string();
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            &data,
+            "--output",
+            "x.csv",
+            "-c",
+            "SELECT 1 AS a, '济南市' AS b",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("x.csv")).expect("csv"),
+        "a,b\n1,济南市\n"
+    );
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            &data,
+            "-c",
+            ".output y.tsv\nSELECT 1 AS a, 2 AS b;",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("y.tsv")).expect("tsv"),
+        "a\tb\n1\t2\n"
+    );
+    // A chosen format wins over the name.
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            &data,
+            "--format",
+            "json",
+            "--output",
+            "z.csv",
+            "-c",
+            "SELECT 1 AS a",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(std::fs::read_to_string(dir.path().join("z.csv"))
+        .expect("json")
+        .starts_with('['));
+}

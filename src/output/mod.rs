@@ -48,6 +48,25 @@ impl Format {
     ];
 }
 
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = [
+            Format::Table,
+            Format::Csv,
+            Format::Tsv,
+            Format::Json,
+            Format::Ndjson,
+            Format::Markdown,
+            Format::Line,
+            Format::Xlsx,
+        ]
+        .iter()
+        .position(|x| x == self)
+        .unwrap_or(0);
+        f.write_str(Format::NAMES[i])
+    }
+}
+
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

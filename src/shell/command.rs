@@ -150,6 +150,8 @@ pub enum Command {
     Timer(bool),
     /// `.maxrows N|off`
     MaxRows(Option<usize>),
+    /// `.mode`, `.timer`, `.maxrows` or `.bail` without an argument: shows the setting.
+    Show(&'static str),
     /// `.quit`
     Quit,
 }
@@ -189,6 +191,8 @@ impl FromStr for Command {
             ".tables" => Command::Tables,
             ".schema" => Command::Schema(arg),
             ".indicators" => Command::Indicators(arg),
+            ".mode" if arg.is_none() => Command::Show("mode"),
+            ".timer" | ".maxrows" | ".bail" if arg.is_none() => Command::Show(&cmd.name[1..]),
             ".mode" => Command::Mode(arg.ok_or_else(|| need(cmd.args))?.parse()?),
             ".output" => {
                 let (file, bom) = file_and_bom();

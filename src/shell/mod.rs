@@ -274,7 +274,13 @@ impl Session {
                     .open(&path)
                     .map_err(|e| ShellError::Command(format!("{}: {e}", path.display())))?;
                 let mut f = io::BufWriter::with_capacity(1 << 16, f);
-                match self.format {
+                // A file named .csv, .tsv, .json, .ndjson or .md gets that format, unless a
+                // format other than the default table was chosen.
+                let format = match self.format {
+                    Format::Table => format_of(&path).unwrap_or(Format::Table),
+                    fmt => fmt,
+                };
+                match format {
                     Format::Table => output::render_table(&result, &mut f, self.max_rows, None)?,
                     fmt => output::render(fmt, &result, &mut f)?,
                 }
@@ -342,5 +348,18 @@ impl Session {
             )));
         }
         Ok(())
+    }
+}
+
+/// The format a file's extension names (`.csv`, `.tsv`, `.json`, `.ndjson`/`.jsonl`, `.md`).
+pub fn format_of(path: &std::path::Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => Some(Format::Csv),
+        "tsv" => Some(Format::Tsv),
+        "json" => Some(Format::Json),
+        "ndjson" | "jsonl" => Some(Format::Ndjson),
+        "md" | "markdown" => Some(Format::Markdown),
+        _ => None,
     }
 }

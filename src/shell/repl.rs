@@ -381,7 +381,24 @@ pub async fn apply(session: &mut Session, cmd: Command) -> Result<(), ShellError
     }
     match cmd {
         Command::Help => print!("{}", command::help_text()),
+        Command::Mode(crate::output::Format::Xlsx)
+            if matches!(session.output, Destination::Stdout) =>
+        {
+            return Err(ShellError::Command(
+                "xlsx is written to a file: .output FILE.xlsx first (or .once FILE.xlsx)".into(),
+            ))
+        }
         Command::Mode(f) => session.format = f,
+        Command::Show(what) => {
+            let on = |b: bool| if b { "on" } else { "off" };
+            let value = match what {
+                "mode" => session.format.to_string(),
+                "timer" => on(session.timer).to_string(),
+                "bail" => on(session.bail).to_string(),
+                _ => session.max_rows.map_or("off".into(), |n| n.to_string()),
+            };
+            println!("{what}: {value}");
+        }
         Command::Timer(on) => session.timer = on,
         Command::MaxRows(n) => session.max_rows = n,
         Command::Bail(on) => session.bail = on,
