@@ -196,7 +196,7 @@ pub struct RunArgs {
 /// `gongkai ingest`.
 #[derive(Args, Debug)]
 pub struct IngestArgs {
-    /// Report files, or directories to search for *.txt reports.
+    /// Report files, or directories to search for reports (*.txt, *.pdf, *.html, *.md).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Fail a document on any problem or unmapped row instead of storing what can be read.

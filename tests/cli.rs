@@ -295,3 +295,17 @@ fn settings_show_without_an_argument_and_xlsx_needs_a_file() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains(".output FILE.xlsx"), "{}", r.stderr);
 }
+
+/// A statement that returns no columns (CREATE VIEW) prints neither an empty box nor a row
+/// count.
+#[test]
+fn ddl_prints_nothing() {
+    let dir = workdir();
+    let data = root().join("data").display().to_string();
+    let r = gongkai(
+        dir.path(),
+        &["--data", &data, "-c", "CREATE VIEW v AS SELECT 1 AS a"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("", ""));
+}

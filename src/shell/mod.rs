@@ -210,9 +210,10 @@ impl Session {
             _ = tokio::signal::ctrl_c() => return Err(ShellError::Cancelled),
         };
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let columns = schema.fields().len();
         self.last = Some((schema, batches));
         self.emit()?;
-        if self.format == Format::Table || self.timer {
+        if (self.format == Format::Table && columns > 0) || self.timer {
             let mut msg = format!("{rows} row{}", if rows == 1 { "" } else { "s" });
             if self.timer {
                 msg.push_str(&format!(" in {:.3} s", started.elapsed().as_secs_f64()));
@@ -227,6 +228,11 @@ impl Session {
         let Some((schema, batches)) = &self.last else {
             return Ok(());
         };
+        // A statement that returns no columns (CREATE VIEW, SET…) prints nothing, not an
+        // empty box.
+        if schema.fields().is_empty() {
+            return Ok(());
+        }
         let result = ResultSet {
             schema: schema.clone(),
             batches,
