@@ -309,3 +309,32 @@ fn ddl_prints_nothing() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("", ""));
 }
+
+/// Errors read as messages: no Rust debug wrapping, the statement's line with a caret under
+/// the parser's column, and "did you mean" for an unknown table.
+#[test]
+fn errors_show_a_caret_and_the_closest_table() {
+    let dir = workdir();
+    let data = root().join("data").display().to_string();
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            &data,
+            "-c",
+            "SELECT indicator FROM facts WHERE WHERE year = 1",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert!(!r.stderr.contains("ParserError("), "{}", r.stderr);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("SELECT indicator"))
+        .expect("the statement's line");
+    let column = lines[at + 1].find('^').expect("a caret");
+    assert_eq!(&lines[at][column..column + 4], "year", "{}", r.stderr);
+    let r = gongkai(dir.path(), &["--data", &data, "-c", "SELECT * FROM fact"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("did you mean facts?"), "{}", r.stderr);
+}

@@ -315,7 +315,8 @@ fn a_statement_that_does_not_parse_names_its_position_and_runs_nothing() {
     );
     assert_eq!(r.code, 1);
     // The position is the file's: line 4, column 6.
-    assert!(r.stderr.contains("bad.sql:4:6: SQL error"), "{}", r.stderr);
+    assert!(r.stderr.contains("bad.sql:4:6: Expected"), "{}", r.stderr);
+    assert!(r.stderr.contains("\n    1 +* 2 AS b\n       ^"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&out).expect("created"), "a\n1\n");
 }
 

@@ -30,7 +30,8 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub enum ShellError {
     /// Planning or running the statement failed.
     #[error(
-        "{location}: {source}{detail}\n  in statement: {}",
+        "{location}: {}{detail}\n  in statement: {}",
+        message(source),
         abbreviate(statement)
     )]
     Sql {
@@ -86,6 +87,65 @@ fn abbreviate(sql: &str) -> String {
 
 /// A parser error's `Line: L, Column: C` counts from the statement's first line; turn it into
 /// `origin:file_line:column` (the location is `origin:line` for scripts, `origin` otherwise).
+/// DataFusion's message without its Rust wrapping: `SQL error: ParserError("Expected: …")`
+/// becomes `Expected: …`.
+fn message(source: &DataFusionError) -> String {
+    use datafusion::sql::sqlparser::parser::ParserError;
+    match source.find_root() {
+        DataFusionError::SQL(e, _) => match e.as_ref() {
+            ParserError::ParserError(m) | ParserError::TokenizerError(m) => m.clone(),
+            other => other.to_string(),
+        },
+        DataFusionError::Plan(m) => m.clone(),
+        root => root.to_string(),
+    }
+}
+
+/// The statement's line with a caret under the column the parser names, for an error at
+/// `Line: L, Column: C` of the statement.
+fn caret(statement: &str, source: &DataFusionError) -> Option<String> {
+    use unicode_width::UnicodeWidthStr;
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE
+        .get_or_init(|| regex::Regex::new(r"at Line: (\d+), Column: (\d+)").expect("static regex"));
+    let text = source.to_string();
+    let c = re.captures(&text)?;
+    let (line, column): (usize, usize) = (c[1].parse().ok()?, c[2].parse().ok()?);
+    let shown = statement.lines().nth(line.checked_sub(1)?)?;
+    let before: String = shown.chars().take(column.saturating_sub(1)).collect();
+    Some(format!("\n  {shown}\n  {}^", " ".repeat(before.width())))
+}
+
+/// The names closest to `name` by edit distance (at most two edits), for "did you mean".
+pub fn closest<'a>(name: &str, candidates: &'a [String]) -> Vec<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    let mut scored: Vec<(usize, &str)> = candidates
+        .iter()
+        .map(|c| {
+            (
+                distance(&name.to_lowercase(), &c.to_lowercase()),
+                c.as_str(),
+            )
+        })
+        .filter(|(d, _)| *d <= 2)
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
 fn locate(location: &str, stmt_line: u32, source: &DataFusionError) -> String {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE
@@ -191,6 +251,21 @@ impl Session {
             if source.to_string().contains("Parquet error") {
                 for f in engine.unreadable_files() {
                     detail.push_str(&format!("\n  unreadable warehouse file: {f}"));
+                }
+            }
+            if let Some(c) = caret(&stmt.sql, &source) {
+                detail.push_str(&c);
+            }
+            // An unknown table: the tables whose names are closest.
+            static TABLE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+            let re = TABLE.get_or_init(|| {
+                regex::Regex::new(r"table '(?:[^'.]+\.)*([^'.]+)' not found").expect("static regex")
+            });
+            if let Some(c) = re.captures(&source.to_string()) {
+                let tables = engine.table_names();
+                let near = closest(&c[1], &tables);
+                if !near.is_empty() {
+                    detail.push_str(&format!("\n  did you mean {}?", near.join(", ")));
                 }
             }
             ShellError::Sql {
