@@ -99,15 +99,18 @@ fn c_runs_sql_and_formats_render() {
         "SELECT scope, value FROM facts WHERE indicator = 'review.corrected' ORDER BY scope DESC";
     let r = gongkai(dir.path(), &["--data", "wh", "-c", sql, "--format", "csv"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.stdout, "scope,value\nwhole,134.0\nown,41.0\n");
+    assert_eq!(r.stdout, "scope,value\nwhole,134\nown,41\n");
     let r = gongkai(dir.path(), &["--data", "wh", "-c", sql, "--format", "json"]);
-    assert_eq!(r.stdout, "[\n  {\"scope\": \"whole\", \"value\": 134.0},\n  {\"scope\": \"own\", \"value\": 41.0}\n]\n");
+    assert_eq!(
+        r.stdout,
+        "[\n  {\"scope\": \"whole\", \"value\": 134},\n  {\"scope\": \"own\", \"value\": 41}\n]\n"
+    );
     let r = gongkai(dir.path(), &["--data", "wh", "-c", "SELECT jurisdiction || '本级' AS j, value FROM facts WHERE indicator = 'review.corrected' AND scope = 'own'"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     // Chinese takes two columns: the box lines up by display width.
     assert_eq!(
         r.stdout,
-        "┌────────────┬───────┐\n│ j          │ value │\n├────────────┼───────┤\n│ 济南市本级 │  41.0 │\n└────────────┴───────┘\n"
+        "┌────────────┬───────┐\n│ j          │ value │\n├────────────┼───────┤\n│ 济南市本级 │    41 │\n└────────────┴───────┘\n"
     );
     assert_eq!(r.stderr.trim(), "1 row");
 }

@@ -223,7 +223,7 @@ fn a_document_with_the_same_key_replaces_the_earlier_report() {
         .into_iter()
         .map(|r| (r[0].clone(), r[1].clone(), r[2].ends_with("corrected.txt")))
         .collect::<Vec<_>>(),
-        [("own".to_string(), "41.0".to_string(), true), ("whole".to_string(), "135.0".to_string(), true)]
+        [("own".to_string(), "41".to_string(), true), ("whole".to_string(), "135".to_string(), true)]
     );
     assert_eq!(
         query_csv(dir.path(), "wh", "SELECT count(*) FROM reports"),

@@ -126,12 +126,12 @@ fn a_query_by_province_and_level_answers_from_the_bundled_warehouse() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stdout.contains("山东省,prefecture,2017,2,666.0,175.0,"),
+        r.stdout.contains("山东省,prefecture,2017,2,666,175,"),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.contains("江苏省,county,2024,1,2.0,1.0,0.5"),
+        r.stdout.contains("江苏省,county,2024,1,2,1,0.5"),
         "{}",
         r.stdout
     );

@@ -208,13 +208,13 @@ fn one_correction_rate_query_spans_both_eras() {
     let rows: Vec<&str> = r.stdout.lines().collect();
     assert!(
         rows.iter()
-            .any(|l| l.starts_with("济南市,济南市人民政府,whole,2017,453.0,134.0,0.2958")),
+            .any(|l| l.starts_with("济南市,济南市人民政府,whole,2017,453,134,0.2958")),
         "{}",
         r.stdout
     );
     // Huai'an 2024: 64 of 351 corrected; over concluded cases 64 / (351 − 37).
     let huaian = format!(
-        "淮安市,淮安市人民政府,whole,2024,351.0,64.0,{},{}",
+        "淮安市,淮安市人民政府,whole,2024,351,64,{},{}",
         64.0f64 / 351.0,
         64.0f64 / 314.0
     );

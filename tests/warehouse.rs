@@ -46,7 +46,7 @@ fn tables_and_columns_are_as_documented() {
             "wh",
             "SELECT value, unit FROM facts WHERE indicator = 'capacity.budget' AND scope = 'whole'"
         ),
-        [["48.0", "万元"]]
+        [["48", "万元"]]
     );
 }
 

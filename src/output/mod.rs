@@ -130,12 +130,28 @@ impl ResultSet<'_> {
                 .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(io::Error::other)?;
+            // A float that holds a whole number prints without `.0` (`453`, not `453.0`):
+            // counts are stored as Float64 beside amounts, and amounts keep their decimals.
+            let float: Vec<bool> = b
+                .columns()
+                .iter()
+                .map(|c| {
+                    matches!(
+                        c.data_type(),
+                        DataType::Float16 | DataType::Float32 | DataType::Float64
+                    )
+                })
+                .collect();
             for r in 0..b.num_rows() {
                 for (j, (c, f)) in b.columns().iter().zip(&formatters).enumerate() {
                     text[j].clear();
                     null[j] = c.is_null(r);
                     if !null[j] {
                         write!(text[j], "{}", f.value(r)).map_err(io::Error::other)?;
+                        if float[j] && text[j].ends_with(".0") {
+                            let n = text[j].len() - 2;
+                            text[j].truncate(n);
+                        }
                     }
                 }
                 let row: Vec<Option<&str>> = text
