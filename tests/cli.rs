@@ -341,3 +341,41 @@ fn errors_show_a_caret_and_the_closest_table() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("did you mean facts?"), "{}", r.stderr);
 }
+
+/// A misspelt indicator code returns no rows, and a warning names the closest codes.
+#[test]
+fn a_misspelt_indicator_code_is_warned_about() {
+    let dir = workdir();
+    let data = root().join("data").display().to_string();
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            &data,
+            "--format",
+            "csv",
+            "-c",
+            "SELECT count(*) AS n FROM facts WHERE indicator = 'review.corected'",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "n\n0\n");
+    assert!(
+        r.stderr
+            .contains("'review.corected' is no indicator code: did you mean review.corrected?"),
+        "{}",
+        r.stderr
+    );
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            &data,
+            "--format",
+            "csv",
+            "-c",
+            "SELECT count(*) AS n FROM facts WHERE indicator = 'review.corrected'",
+        ],
+    );
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+}

@@ -242,6 +242,9 @@ impl Session {
     /// Runs one statement and renders its result; Ctrl-C cancels it.
     pub async fn run(&mut self, stmt: &Statement, location: &str) -> Result<(), ShellError> {
         let started = Instant::now();
+        for w in unknown_indicators(&stmt.sql) {
+            eprintln!("warning: {location}: {w}");
+        }
         let engine = &self.engine;
         let sql_error = |source: DataFusionError| {
             let mut detail = String::new();
@@ -442,5 +445,78 @@ pub fn format_of(path: &std::path::Path) -> Option<Format> {
         "ndjson" | "jsonl" => Some(Format::Ndjson),
         "md" | "markdown" => Some(Format::Markdown),
         _ => None,
+    }
+}
+
+/// Literals compared with `indicator` (`=`, `IN (…)`, `LIKE`) that match no catalog code: a
+/// misspelt code returns no rows without any error, so it is said, with the closest codes.
+pub fn unknown_indicators(sql: &str) -> Vec<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)\bindicator\s*(?:(=|<>|!=)\s*'([^']*)'|(?:not\s+)?in\s*\(([^)]*)\)|(?:not\s+)?(i?like)\s*'([^']*)')",
+        )
+        .expect("static regex")
+    });
+    let codes: Vec<String> = crate::catalog::catalog()
+        .indicators()
+        .iter()
+        .map(|i| i.code.to_string())
+        .collect();
+    let mut out = Vec::new();
+    let mut check = |literal: &str, like: bool| {
+        let known = if like {
+            let pattern = format!(
+                "^{}$",
+                regex::escape(literal).replace('%', ".*").replace('_', ".")
+            );
+            regex::Regex::new(&pattern).is_ok_and(|p| codes.iter().any(|c| p.is_match(c)))
+        } else {
+            codes.iter().any(|c| c == literal)
+        };
+        if !known {
+            let near = closest(literal.trim_end_matches('%'), &codes);
+            let hint = if near.is_empty() {
+                "`.indicators WORD` lists the codes".to_string()
+            } else {
+                format!("did you mean {}?", near.join(", "))
+            };
+            out.push(format!("'{literal}' is no indicator code: {hint}"));
+        }
+    };
+    for c in re.captures_iter(sql) {
+        if let Some(lit) = c.get(2) {
+            check(lit.as_str(), false);
+        } else if let Some(list) = c.get(3) {
+            for lit in list.as_str().split(',') {
+                let lit = lit.trim();
+                if let Some(l) = lit.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) {
+                    check(l, false);
+                }
+            }
+        } else if let Some(lit) = c.get(5) {
+            check(lit.as_str(), true);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_indicator_code_is_named_with_the_closest() {
+        let w = unknown_indicators("SELECT * FROM facts WHERE indicator = 'review.corected'");
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("did you mean review.corrected"), "{w:?}");
+        assert!(unknown_indicators(
+            "SELECT * FROM facts WHERE indicator IN ('review.total', 'review.corrected') OR indicator LIKE 'application.result.%'"
+        )
+        .is_empty());
+        assert_eq!(
+            unknown_indicators("SELECT 1 WHERE indicator LIKE 'reveiw.%'").len(),
+            1
+        );
     }
 }
