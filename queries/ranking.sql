@@ -6,6 +6,6 @@
 -- param: limit = 20
 SELECT rank() OVER (ORDER BY value DESC) AS rank, jurisdiction, body, value
 FROM facts
-WHERE indicator = '${indicator}' AND year = ${year} AND scope = '${scope}' AND breakdown = 'total'
+WHERE indicator = '${indicator}' AND year = ${year} AND scope LIKE '${scope}' AND breakdown = 'total'
 ORDER BY value DESC, jurisdiction
 LIMIT ${limit};

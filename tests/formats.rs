@@ -469,3 +469,57 @@ fn the_output_file_extension_names_the_format() {
         .expect("json")
         .starts_with('['));
 }
+
+/// The README's example queries run as written on the bundled warehouse and answer with rows
+/// (a parameter that matched nothing — `jurisdiction=山东省%` on a column holding 济南市 — was
+/// such an example). Commands that write the warehouse or files are left to their own tests.
+#[test]
+fn the_readme_examples_answer() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let mut ran = 0;
+    for line in readme.lines() {
+        let Some(rest) = line.strip_prefix("cargo run --release -- ") else {
+            continue;
+        };
+        let command = rest.split("  #").next().unwrap_or(rest).trim();
+        if command.contains("&&")
+            || command.contains("--output")
+            || command.starts_with("ingest")
+            || command.starts_with("check")
+        {
+            continue;
+        }
+        let command = command.split(" > ").next().unwrap_or(command);
+        // Words, with '…' and "…" quoting as a shell reads them.
+        let mut args: Vec<String> = Vec::new();
+        let mut word = String::new();
+        let mut quote: Option<char> = None;
+        for c in command.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), c) => word.push(c),
+                (None, '\'' | '"') => quote = Some(c),
+                (None, ' ') => {
+                    if !word.is_empty() {
+                        args.push(std::mem::take(&mut word));
+                    }
+                }
+                (None, c) => word.push(c),
+            }
+        }
+        if !word.is_empty() {
+            args.push(word);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = gongkai(&root(), &args);
+        assert_eq!(r.code, 0, "{command}: {}", r.stderr);
+        assert!(
+            r.stdout.lines().count() >= 2 && !r.stderr.contains("0 rows"),
+            "{command}: no rows\n{}{}",
+            r.stdout,
+            r.stderr
+        );
+        ran += 1;
+    }
+    assert!(ran >= 8, "{ran} examples");
+}
