@@ -246,12 +246,9 @@ fn meta_commands_work_in_scripts_and_on_stdin() {
 #[test]
 fn chart_draws_negative_values_left_of_the_axis() {
     let dir = workdir();
-    let data = root().join("data").display().to_string();
-    let r = gongkai(
+    let r = bundled(
         dir.path(),
         &[
-            "--data",
-            &data,
             "-c",
             "SELECT 'a' AS k, -5 AS v UNION ALL SELECT 'b', 10; .chart",
         ],
@@ -282,19 +279,13 @@ fn chart_draws_negative_values_left_of_the_axis() {
 #[test]
 fn settings_show_without_an_argument_and_xlsx_needs_a_file() {
     let dir = workdir();
-    let data = root().join("data").display().to_string();
-    let r = gongkai(
+    let r = bundled(
         dir.path(),
-        &[
-            "--data",
-            &data,
-            "-c",
-            ".mode csv\n.mode\n.timer\n.maxrows 5\n.maxrows",
-        ],
+        &["-c", ".mode csv\n.mode\n.timer\n.maxrows 5\n.maxrows"],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "mode: csv\ntimer: off\nmaxrows: 5\n");
-    let r = gongkai(dir.path(), &["--data", &data, "-c", ".mode xlsx"]);
+    let r = bundled(dir.path(), &["-c", ".mode xlsx"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains(".output FILE.xlsx"), "{}", r.stderr);
 }
@@ -304,11 +295,7 @@ fn settings_show_without_an_argument_and_xlsx_needs_a_file() {
 #[test]
 fn ddl_prints_nothing() {
     let dir = workdir();
-    let data = root().join("data").display().to_string();
-    let r = gongkai(
-        dir.path(),
-        &["--data", &data, "-c", "CREATE VIEW v AS SELECT 1 AS a"],
-    );
+    let r = bundled(dir.path(), &["-c", "CREATE VIEW v AS SELECT 1 AS a"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("", ""));
 }
@@ -318,15 +305,9 @@ fn ddl_prints_nothing() {
 #[test]
 fn errors_show_a_caret_and_the_closest_table() {
     let dir = workdir();
-    let data = root().join("data").display().to_string();
-    let r = gongkai(
+    let r = bundled(
         dir.path(),
-        &[
-            "--data",
-            &data,
-            "-c",
-            "SELECT indicator FROM facts WHERE WHERE year = 1",
-        ],
+        &["-c", "SELECT indicator FROM facts WHERE WHERE year = 1"],
     );
     assert_eq!(r.code, 1);
     assert!(!r.stderr.contains("ParserError("), "{}", r.stderr);
@@ -337,7 +318,7 @@ fn errors_show_a_caret_and_the_closest_table() {
         .expect("the statement's line");
     let column = lines[at + 1].find('^').expect("a caret");
     assert_eq!(&lines[at][column..column + 4], "year", "{}", r.stderr);
-    let r = gongkai(dir.path(), &["--data", &data, "-c", "SELECT * FROM fact"]);
+    let r = bundled(dir.path(), &["-c", "SELECT * FROM fact"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("did you mean facts?"), "{}", r.stderr);
 }
@@ -346,12 +327,9 @@ fn errors_show_a_caret_and_the_closest_table() {
 #[test]
 fn a_misspelt_indicator_code_is_warned_about() {
     let dir = workdir();
-    let data = root().join("data").display().to_string();
-    let r = gongkai(
+    let r = bundled(
         dir.path(),
         &[
-            "--data",
-            &data,
             "--format",
             "csv",
             "-c",
@@ -366,11 +344,9 @@ fn a_misspelt_indicator_code_is_warned_about() {
         "{}",
         r.stderr
     );
-    let r = gongkai(
+    let r = bundled(
         dir.path(),
         &[
-            "--data",
-            &data,
             "--format",
             "csv",
             "-c",

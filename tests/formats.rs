@@ -392,13 +392,9 @@ fn large_results_stream_out_whole() {
 #[test]
 fn json_is_typed() {
     let dir = workdir();
-    let data = root().join("data").display().to_string();
     let sql = "SELECT derived, NULL AS n, CAST(1 AS DOUBLE) / 0 AS inf, 2.5 AS x, 'true' AS s FROM facts LIMIT 1";
     for format in ["json", "ndjson"] {
-        let r = gongkai(
-            dir.path(),
-            &["--data", &data, "--format", format, "-c", sql],
-        );
+        let r = bundled(dir.path(), &["--format", format, "-c", sql]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let text = r.stdout.trim();
         let value: serde_json::Value = if format == "json" {
@@ -419,43 +415,25 @@ fn json_is_typed() {
 #[test]
 fn the_output_file_extension_names_the_format() {
     let dir = workdir();
-    let data = root().join("data").display().to_string();
-    let r = gongkai(
+    let r = bundled(
         dir.path(),
-        &[
-            "--data",
-            &data,
-            "--output",
-            "x.csv",
-            "-c",
-            "SELECT 1 AS a, '济南市' AS b",
-        ],
+        &["--output", "x.csv", "-c", "SELECT 1 AS a, '济南市' AS b"],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("x.csv")).expect("csv"),
         "a,b\n1,济南市\n"
     );
-    let r = gongkai(
-        dir.path(),
-        &[
-            "--data",
-            &data,
-            "-c",
-            ".output y.tsv\nSELECT 1 AS a, 2 AS b;",
-        ],
-    );
+    let r = bundled(dir.path(), &["-c", ".output y.tsv\nSELECT 1 AS a, 2 AS b;"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("y.tsv")).expect("tsv"),
         "a\tb\n1\t2\n"
     );
     // A chosen format wins over the name.
-    let r = gongkai(
+    let r = bundled(
         dir.path(),
         &[
-            "--data",
-            &data,
             "--format",
             "json",
             "--output",

@@ -160,3 +160,11 @@ pub const COLUMNS: [&str; 7] = [
     "other_org",
     "total",
 ];
+
+/// `gongkai --data <the bundled warehouse> ARGS`, run in `dir` (where files it writes land).
+pub fn bundled(dir: &Path, args: &[&str]) -> Run {
+    let data = root().join("data").display().to_string();
+    let mut all = vec!["--data", data.as_str()];
+    all.extend_from_slice(args);
+    gongkai(dir, &all)
+}
