@@ -501,3 +501,25 @@ fn the_readme_examples_answer() {
     }
     assert!(ran >= 8, "{ran} examples");
 }
+
+/// A newline or tab inside a cell is shown escaped and the box stays whole; Chinese text in
+/// the same cell is kept as it is.
+#[test]
+fn control_characters_in_a_cell_keep_the_table_box() {
+    let dir = workdir();
+    let r = bundled(
+        dir.path(),
+        &[
+            "-c",
+            "SELECT '济南' || chr(10) || '市' AS x, 'c' || chr(9) || 'd' AS y",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("│ 济南\\n市 │ c\\td │"), "{}", r.stdout);
+    let widths: Vec<usize> = r
+        .stdout
+        .lines()
+        .map(unicode_width::UnicodeWidthStr::width)
+        .collect();
+    assert!(widths.windows(2).all(|w| w[0] == w[1]), "{}", r.stdout);
+}

@@ -58,7 +58,22 @@ pub fn render_table(
         .map(|f| f.name().clone())
         .collect();
     let numeric = result.numeric_columns();
-    let all = result.cells()?;
+    // A newline or tab inside a cell would break the box: shown escaped, as `\n` and `\t`.
+    let mut all = result.cells()?;
+    for cell in all.iter_mut().flatten().flatten() {
+        if cell.contains(|c: char| c.is_control()) {
+            *cell = cell
+                .chars()
+                .map(|c| match c {
+                    '\n' => "\\n".to_string(),
+                    '\t' => "\\t".to_string(),
+                    '\r' => "\\r".to_string(),
+                    c if c.is_control() => c.escape_unicode().to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+        }
+    }
     let total = all.len();
     let (rows, cut_at): (Vec<&Vec<Option<String>>>, Option<usize>) = match max_rows {
         Some(m) if total > m && m >= 2 => {

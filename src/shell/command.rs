@@ -164,6 +164,12 @@ impl FromStr for Command {
             Some((w, a)) => (w, Some(a.trim().to_string()).filter(|a| !a.is_empty())),
             None => (line, None),
         };
+        // `\d TABLE` describes the table, as in psql; `\d` alone lists the tables.
+        let word = if word == "\\d" && arg.is_some() {
+            ".schema"
+        } else {
+            word
+        };
         let cmd = COMMANDS
             .iter()
             .find(|c| c.name == word || c.aliases.contains(&word))
@@ -291,6 +297,10 @@ mod tests {
     fn dot_and_backslash_forms_parse_alike() {
         assert_eq!(".tables".parse::<Command>(), Ok(Command::Tables));
         assert_eq!("\\d".parse::<Command>(), Ok(Command::Tables));
+        assert_eq!(
+            "\\d facts".parse::<Command>(),
+            Ok(Command::Schema(Some("facts".into())))
+        );
         assert_eq!("\\q".parse::<Command>(), Ok(Command::Quit));
         assert_eq!(
             ".schema facts".parse::<Command>(),
