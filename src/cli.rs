@@ -377,6 +377,7 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
         });
         (committed, parse_failures)
     });
+    let unread = parse_failures.len();
     let mut failures = parse_failures;
     failures.extend(committed.failures);
     if committed.fatal {
@@ -386,19 +387,22 @@ fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
         docs: n_docs,
         reports: n_reports,
         figures: n_figures,
+        added,
+        replaced,
+        unchanged,
+        duplicates,
         ..
     } = committed;
     if n_docs == 0 && args.rebuild {
         failures
             .push("--rebuild: no document could be read; the warehouse is left as it was".into());
     }
-    if args.quiet || args.batch.is_some() {
-        let secs = started.elapsed().as_secs_f64();
-        eprintln!(
-            "{n_docs} documents, {n_reports} reports, {n_figures} figures in {secs:.2} s ({:.0} reports/s)",
-            n_reports as f64 / secs.max(1e-9)
-        );
-    }
+    // One summary line, always: what the warehouse gained, and what was passed over.
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{n_docs} documents, {n_reports} reports, {n_figures} figures in {secs:.2} s ({:.0} reports/s): {added} added, {replaced} replaced, {unchanged} unchanged, {duplicates} duplicates, {unread} failed",
+        n_reports as f64 / secs.max(1e-9)
+    );
     finish_ingest(&failures)
 }
 
@@ -408,6 +412,11 @@ struct Committed {
     docs: usize,
     reports: usize,
     figures: usize,
+    /// Reports added, replaced, unchanged, and copies of a document earlier in a batch.
+    added: usize,
+    replaced: usize,
+    unchanged: usize,
+    duplicates: usize,
     failures: Vec<String>,
     /// A commit failed: the ingest stops there (earlier commits stand).
     fatal: bool,
@@ -443,11 +452,25 @@ fn commit_batches(
         };
         rebuild_pending = false;
         out.docs += docs.len();
-        out.reports += docs.iter().map(|d| d.reports.len()).sum::<usize>();
+        for c in &changes {
+            match c {
+                Change::Added { .. } => out.added += 1,
+                Change::Replaced { .. } => out.replaced += 1,
+                Change::Unchanged { .. } => out.unchanged += 1,
+                Change::Duplicate { .. } => out.duplicates += 1,
+            }
+        }
+        out.reports += changes
+            .iter()
+            .filter(|c| !matches!(c, Change::Duplicate { .. }))
+            .count();
+        // Figures of the reports stored (a duplicate's are the first copy's).
         out.figures += docs
             .iter()
             .flat_map(|d| &d.reports)
-            .map(|r| r.figures.len())
+            .zip(&changes)
+            .filter(|(_, c)| !matches!(c, Change::Duplicate { .. }))
+            .map(|(r, _)| r.figures.len())
             .sum::<usize>();
         describe(&docs, &changes, args.quiet, &mut out.failures);
     }
@@ -507,15 +530,18 @@ fn describe(
     let mut change = changes.iter();
     for d in docs {
         for r in &d.reports {
-            for p in &r.problems {
-                failures.push(format!(
-                    "{}:{}: {}",
-                    d.source_file,
-                    p.source_line,
-                    problem_text(p)
-                ));
-            }
             let c = change.next();
+            // A duplicate's problems are the first copy's: said once.
+            if !matches!(c, Some(Change::Duplicate { .. })) {
+                for p in &r.problems {
+                    failures.push(format!(
+                        "{}:{}: {}",
+                        d.source_file,
+                        p.source_line,
+                        problem_text(p)
+                    ));
+                }
+            }
             if quiet {
                 continue;
             }
@@ -529,12 +555,18 @@ fn describe(
                 }) => {
                     format!("replaced {id} from {previous_source} ({figures} figures)")
                 }
+                Some(Change::Duplicate { of, .. }) => {
+                    format!("duplicate of {of}: {id} is stored once")
+                }
                 Some(Change::Unchanged { .. }) => {
                     format!("unchanged {id} (already ingested from this document)")
                 }
                 None => format!("skipped {id}"),
             };
             eprintln!("{}: {what}", d.source_file);
+            if matches!(c, Some(Change::Duplicate { .. })) {
+                continue; // its diagnostics are the first copy's
+            }
             let (checked, failed) = crate::check::report_identities(r);
             let derived = r.figures.iter().filter(|f| f.derived).count();
             let ambiguous = r
@@ -664,7 +696,8 @@ fn change_id(c: &Change) -> &str {
     match c {
         Change::Added { report_id, .. }
         | Change::Replaced { report_id, .. }
-        | Change::Unchanged { report_id } => report_id,
+        | Change::Unchanged { report_id }
+        | Change::Duplicate { report_id, .. } => report_id,
     }
 }
 

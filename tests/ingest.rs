@@ -428,3 +428,37 @@ fn gbk_and_crlf_copies_yield_the_same_figures() {
     let doc = ingest::read_document(&path, &Overrides::default(), true).expect("gbk reads");
     assert_eq!(figures_by_scope(&doc.reports), expected_jinan());
 }
+
+/// Copies of one document in one batch are named as duplicates, the report is stored once, and
+/// the summary — printed always — counts what the warehouse gained.
+#[test]
+fn copies_of_one_document_are_duplicates_and_the_summary_counts_them() {
+    let dir = workdir();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    for k in 1..=5 {
+        std::fs::copy(
+            root().join("data/raw/huaian-2024.txt"),
+            input.join(format!("c{k}.txt")),
+        )
+        .expect("copy");
+    }
+    let r = gongkai(dir.path(), &["ingest", "--data", "wh", "in"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("duplicate of in/c1.txt").count(),
+        4,
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(": replaced"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("5 documents, 1 reports, 233 figures")
+            && r.stderr
+                .contains("1 added, 0 replaced, 0 unchanged, 4 duplicates, 0 failed"),
+        "{}",
+        r.stderr
+    );
+    let rows = query_csv(dir.path(), "wh", "SELECT count(*) FROM reports");
+    assert_eq!(rows, vec![vec!["1".to_string()]]);
+}

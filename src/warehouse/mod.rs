@@ -180,6 +180,13 @@ pub enum Change {
         /// Its id.
         report_id: String,
     },
+    /// A copy of a document earlier in the same batch (the same bytes): nothing to store.
+    Duplicate {
+        /// Its id.
+        report_id: String,
+        /// The earlier document.
+        of: String,
+    },
 }
 
 /// An open warehouse directory.
@@ -451,13 +458,24 @@ impl Writer {
         let mut replaced: HashSet<String> = HashSet::new();
         let mut new_docs: Vec<(&Document, HashSet<String>)> = Vec::new();
         // A later document of the same batch with the same key replaces an earlier one.
-        let mut in_batch: std::collections::HashMap<String, String> =
+        let mut in_batch: std::collections::HashMap<String, (String, String)> =
             std::collections::HashMap::new();
         for d in docs {
             let mut fresh = HashSet::new();
             for r in &d.reports {
                 let id = r.report_id();
-                if let Some(earlier) = in_batch.insert(id.clone(), d.source_file.clone()) {
+                if let Some((first, sha)) = in_batch.get(&id) {
+                    if *sha == d.sha256 {
+                        changes.push(Change::Duplicate {
+                            report_id: id.clone(),
+                            of: first.clone(),
+                        });
+                        continue;
+                    }
+                }
+                if let Some((earlier, _)) =
+                    in_batch.insert(id.clone(), (d.source_file.clone(), d.sha256.clone()))
+                {
                     fresh.insert(id.clone());
                     changes.push(Change::Replaced {
                         report_id: id.clone(),
