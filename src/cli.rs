@@ -5,7 +5,7 @@
 //! stdout (`gongkai … | head`) ends the run quietly with 0.
 
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -322,7 +322,7 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn run_ingest(data: &PathBuf, args: &IngestArgs) -> ExitCode {
+fn run_ingest(data: &Path, args: &IngestArgs) -> ExitCode {
     let overrides = Overrides {
         jurisdiction: args.jurisdiction.clone(),
         body: args.body.clone(),
@@ -425,7 +425,7 @@ struct Committed {
 /// Commits each parsed batch as it arrives, in order; the first commit of a `--rebuild`
 /// replaces the warehouse. Stops at the first failed commit.
 fn commit_batches(
-    data: &PathBuf,
+    data: &Path,
     args: &IngestArgs,
     batches: std::sync::mpsc::Receiver<Vec<ingest::Document>>,
 ) -> Committed {
@@ -597,7 +597,7 @@ fn describe(
     }
 }
 
-fn run_check(data: &PathBuf, args: &CheckArgs) -> ExitCode {
+fn run_check(data: &Path, args: &CheckArgs) -> ExitCode {
     if args.warehouse {
         let w = match Warehouse::open(data) {
             Ok(w) => w,

@@ -29,7 +29,7 @@ impl Rng {
 
     /// A count of about `scale`, sometimes zero.
     fn count(&mut self, scale: u64) -> u64 {
-        if self.next() % 5 == 0 {
+        if self.next().is_multiple_of(5) {
             0
         } else {
             self.next() % (scale.max(1) * 2)
@@ -469,9 +469,7 @@ fn national2021(
             carried_out[c] = carried_in[c] - total[c];
         }
     }
-    for c in 0..6 {
-        carried[c] = carried_out[c];
-    }
+    carried.copy_from_slice(&carried_out[..6]);
     for c in 0..6 {
         rows[1][c] = carried_in[c];
         rows[24][c] = carried_out[c];
@@ -796,7 +794,7 @@ impl Doc2021 {
             }
             // The label runs into its first number; other pieces keep one space.
             for (i, piece) in printed.iter().enumerate() {
-                if i > 0 && !(numeric(piece) && !numeric(&printed[i - 1])) {
+                if i > 0 && (!numeric(piece) || numeric(&printed[i - 1])) {
                     text.push(' ');
                 }
                 text.push_str(piece);

@@ -4,10 +4,10 @@ use gongkai::ingest::{self, Overrides};
 
 use crate::util::*;
 
-fn place_of(
-    path: &std::path::Path,
-    o: &Overrides,
-) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+/// (jurisdiction, division code, province, level) of each report.
+type Place = (String, Option<String>, Option<String>, Option<String>);
+
+fn place_of(path: &std::path::Path, o: &Overrides) -> Vec<Place> {
     let doc = ingest::read_document(path, o, false).unwrap_or_else(|e| panic!("{e}"));
     doc.reports
         .into_iter()

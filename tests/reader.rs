@@ -348,6 +348,9 @@ fn shape_corpus_at_scale() {
     }
 }
 
+/// A report's figures: (indicator, breakdown) → value.
+type Figures = BTreeMap<(String, String), f64>;
+
 /// A generated corpus's truth.tsv: report → (indicator, breakdown) → value.
 fn truth_of(dir: &Path) -> BTreeMap<String, BTreeMap<(String, String), f64>> {
     let mut truth: BTreeMap<String, BTreeMap<(String, String), f64>> = BTreeMap::new();
@@ -367,10 +370,7 @@ fn cells_corpus(
     n: usize,
     seed: u64,
     shape: gongkai::synth::Shape,
-) -> (
-    tempfile::TempDir,
-    Vec<(String, BTreeMap<(String, String), f64>)>,
-) {
+) -> (tempfile::TempDir, Vec<(String, Figures)>) {
     use gongkai::synth::generate;
     let dir = workdir();
     generate(dir.path(), n, seed, 2019, 2024, &[shape]).expect("corpus");

@@ -238,15 +238,15 @@ pub struct Aligned {
 struct Segment {
     row: usize,
     line: usize,
-    values: Vec<(Option<f64>, usize, String)>,
+    values: Vec<Found>,
 }
 
 /// Finds the rows' labels in the token stream and gives each the values that follow it.
+/// A value as found: its number (`None` when printed blank), its line, its text.
+type Found = (Option<f64>, usize, String);
+
 /// Returns the segments and the values found before any label (orphans).
-fn segments(
-    table: &TableTemplate,
-    tokens: &[Located],
-) -> (Vec<Segment>, Vec<(Option<f64>, usize, String)>) {
+fn segments(table: &TableTemplate, tokens: &[Located]) -> (Vec<Segment>, Vec<Found>) {
     let mut segs: Vec<Segment> = Vec::new();
     let mut orphans = Vec::new();
     let mut chunk = String::new();
@@ -544,7 +544,7 @@ fn align_order(
     table: &TableTemplate,
     tokens: &[Located],
     segs: &[Segment],
-    orphans: &[(Option<f64>, usize, String)],
+    orphans: &[Found],
     out: &mut Aligned,
 ) {
     let values: Vec<(Option<f64>, usize)> = tokens

@@ -118,7 +118,7 @@ mod tests {
             let mut tokens: Vec<String> = Vec::new();
             for t in text {
                 match tokens.last_mut() {
-                    Some(last) if rng.next() % 2 == 0 => last.push_str(&t),
+                    Some(last) if rng.next().is_multiple_of(2) => last.push_str(&t),
                     _ => tokens.push(t),
                 }
             }
