@@ -808,6 +808,22 @@ async fn run_sql(cli: &Cli) -> ExitCode {
             }
             scripts.push((text, "stdin".into()));
         }
+        // Several statements with --format json on stdout: one array of their arrays.
+        let statements: usize = scripts
+            .iter()
+            .map(|(text, _)| {
+                crate::shell::script::split_statements(text)
+                    .iter()
+                    .filter(|s| !s.is_meta())
+                    .count()
+            })
+            .sum();
+        let wrap = session.format == crate::output::Format::Json
+            && statements > 1
+            && session.output == crate::shell::Destination::Stdout;
+        if wrap {
+            session.begin_json_array();
+        }
         let mut failed = 0usize;
         let mut error = None;
         for (text, origin) in &scripts {
@@ -820,6 +836,11 @@ async fn run_sql(cli: &Cli) -> ExitCode {
                     error = Some(e);
                     break;
                 }
+            }
+        }
+        if wrap {
+            if let Err(e) = session.end_json_array() {
+                error.get_or_insert(e);
             }
         }
         match error {

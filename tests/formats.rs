@@ -523,3 +523,25 @@ fn control_characters_in_a_cell_keep_the_table_box() {
         .collect();
     assert!(widths.windows(2).all(|w| w[0] == w[1]), "{}", r.stdout);
 }
+
+/// Several statements with `--format json` make one JSON document: an array of their arrays
+/// (one statement stays one array of objects).
+#[test]
+fn several_statements_in_json_are_one_document() {
+    let dir = workdir();
+    let r = bundled(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "-c",
+            "SELECT 1 AS a; SELECT 'x' AS b; CREATE VIEW v AS SELECT 1 AS c",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
+    assert_eq!(v, serde_json::json!([[{"a": 1}], [{"b": "x"}]]));
+    let r = bundled(dir.path(), &["--format", "json", "-c", "SELECT 1 AS a"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(v, serde_json::json!([{"a": 1}]));
+}

@@ -193,6 +193,9 @@ pub struct Session {
     bom_written: bool,
     workbooks: HashMap<PathBuf, XlsxBook>,
     last: Option<(SchemaRef, Vec<RecordBatch>)>,
+    /// JSON results on stdout of a run of several statements, wrapped in one array (`Some`
+    /// with how many were written), so the output is one JSON document.
+    json_results: Option<usize>,
 }
 
 impl Session {
@@ -212,7 +215,24 @@ impl Session {
             bom_written: false,
             workbooks: HashMap::new(),
             last: None,
+            json_results: None,
         }
+    }
+
+    /// Wraps the JSON results of the statements to come in one array (`-c`, `-f` or stdin
+    /// with several statements and `--format json`): an array of arrays, one per statement.
+    pub fn begin_json_array(&mut self) {
+        self.json_results = Some(0);
+    }
+
+    /// Closes the array opened by [`Session::begin_json_array`].
+    pub fn end_json_array(&mut self) -> Result<(), ShellError> {
+        if let Some(n) = self.json_results.take() {
+            let mut out = io::stdout().lock();
+            out.write_all(if n == 0 { b"[]\n" } else { b"]\n" })?;
+            out.flush()?;
+        }
+        Ok(())
     }
 
     /// Creates (truncates) a file for results, with a BOM if asked, and returns it as a
@@ -340,6 +360,10 @@ impl Session {
                 if self.bom && !self.bom_written {
                     out.write_all(BOM)?;
                     self.bom_written = true;
+                }
+                if let (Format::Json, Some(n)) = (self.format, self.json_results.as_mut()) {
+                    out.write_all(if *n == 0 { b"[\n" } else { b",\n" })?;
+                    *n += 1;
                 }
                 if self.format == Format::Table {
                     let width = terminal
