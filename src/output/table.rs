@@ -85,11 +85,21 @@ pub fn render_table(
         }
         _ => (all.iter().collect(), None),
     };
-    let mut widths: Vec<usize> = names.iter().map(|n| n.width()).collect();
+    let mut natural: Vec<usize> = names.iter().map(|n| n.width()).collect();
     for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+        for (w, cell) in natural.iter_mut().zip(row.iter()) {
             *w = (*w).max(cell.as_deref().unwrap_or(NULL).width());
         }
+    }
+    // Too wide for the terminal: keep columns whole and leave out middle ones (a `…` column
+    // marks where), as the DuckDB shell does; only two columns left and still too wide, narrow.
+    let (shown, gap) = match max_width {
+        Some(m) => visible_columns(&natural, m),
+        None => ((0..natural.len()).collect(), None),
+    };
+    let mut widths: Vec<usize> = shown.iter().map(|&i| natural[i]).collect();
+    if let Some(g) = gap {
+        widths.insert(g, 1);
     }
     if let Some(m) = max_width {
         fit(&mut widths, m);
@@ -119,7 +129,11 @@ pub fn render_table(
     writeln!(
         out,
         "{}",
-        line(names.iter().map(|n| (n.as_str(), false)).collect())
+        line(project(
+            names.iter().map(|n| (n.as_str(), false)).collect(),
+            &shown,
+            gap
+        ))
     )?;
     writeln!(out, "{}", rule("├", "┼", "┤"))?;
     for (i, row) in rows.iter().enumerate() {
@@ -132,11 +146,111 @@ pub fn render_table(
             .zip(&numeric)
             .map(|(c, &num)| (c.as_deref().unwrap_or(NULL), num))
             .collect();
-        writeln!(out, "{}", line(cells))?;
+        writeln!(out, "{}", line(project(cells, &shown, gap)))?;
     }
     writeln!(out, "{}", rule("└", "┴", "┘"))?;
     if cut_at.is_some() {
         writeln!(out, "{total} rows ({} shown)", rows.len())?;
     }
+    if gap.is_some() {
+        writeln!(out, "{} columns ({} shown)", names.len(), shown.len())?;
+    }
     Ok(())
+}
+
+/// The cells of the columns shown, with a `…` cell where columns are left out.
+fn project<'s>(
+    cells: Vec<(&'s str, bool)>,
+    shown: &[usize],
+    gap: Option<usize>,
+) -> Vec<(&'s str, bool)> {
+    let mut out: Vec<(&str, bool)> = shown.iter().map(|&i| cells[i]).collect();
+    if let Some(g) = gap {
+        out.insert(g, ("…", false));
+    }
+    out
+}
+
+/// The columns that fit `max_width` whole: the first and the last kept, middle ones left out
+/// from the centre outward; with the position of the `…` column among those shown.
+fn visible_columns(natural: &[usize], max_width: usize) -> (Vec<usize>, Option<usize>) {
+    let total = |cols: &[usize], gap: bool| {
+        cols.iter().map(|&i| natural[i] + 3).sum::<usize>() + 1 + if gap { 4 } else { 0 }
+    };
+    let all: Vec<usize> = (0..natural.len()).collect();
+    if total(&all, false) <= max_width || natural.len() <= 2 {
+        return (all, None);
+    }
+    // Take columns alternately from the left and the right while they fit.
+    let (mut left, mut right) = (vec![0], vec![natural.len() - 1]);
+    let (mut l, mut r) = (1, natural.len() - 2);
+    let mut from_left = true;
+    while l <= r {
+        let next = if from_left { l } else { r };
+        let mut trial: Vec<usize> = left.clone();
+        trial.extend(right.iter().rev());
+        trial.push(next);
+        if total(&trial, true) > max_width {
+            break;
+        }
+        if from_left {
+            left.push(l);
+            l += 1;
+        } else {
+            right.push(r);
+            r -= 1;
+        }
+        from_left = !from_left;
+    }
+    let gap = left.len();
+    left.extend(right.iter().rev());
+    (left, Some(gap))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    #[test]
+    fn too_wide_a_result_keeps_columns_whole_and_leaves_out_middle_ones() {
+        let names: Vec<String> = (0..8).map(|i| format!("column_{i}")).collect();
+        let schema = Arc::new(Schema::new(
+            names
+                .iter()
+                .map(|n| Field::new(n, DataType::Utf8, false))
+                .collect::<Vec<_>>(),
+        ));
+        let columns: Vec<ArrayRef> = (0..8)
+            .map(|i| Arc::new(StringArray::from(vec![format!("淮安市人民政府{i}")])) as ArrayRef)
+            .collect();
+        let batches = vec![RecordBatch::try_new(schema.clone(), columns).expect("batch")];
+        let result = ResultSet {
+            schema,
+            batches: &batches,
+        };
+        let mut out = Vec::new();
+        render_table(&result, &mut out, None, Some(80)).expect("render");
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(text.lines().all(|l| l.width() <= 80), "{text}");
+        // Whole values, the first and last columns kept, a `…` column between.
+        assert!(
+            text.contains("淮安市人民政府0") && text.contains("淮安市人民政府7"),
+            "{text}"
+        );
+        assert!(!text.contains("column_4") && text.contains(" … "), "{text}");
+        assert!(text.contains("8 columns ("), "{text}");
+        // Wide enough: every column, no footer.
+        let mut out = Vec::new();
+        render_table(&result, &mut out, None, Some(400)).expect("render");
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(
+            text.contains("column_4") && !text.contains("columns ("),
+            "{text}"
+        );
+    }
 }

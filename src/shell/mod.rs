@@ -311,7 +311,9 @@ impl Session {
         let columns = schema.fields().len();
         self.last = Some((schema, batches));
         self.emit()?;
-        if (self.format == Format::Table && columns > 0) || self.timer {
+        // A table cut to its head and tail says its row count itself.
+        let cut = self.max_rows.is_some_and(|m| rows > m && m >= 2);
+        if (self.format == Format::Table && columns > 0 && !cut) || self.timer {
             let mut msg = format!("{rows} row{}", if rows == 1 { "" } else { "s" });
             if self.timer {
                 msg.push_str(&format!(" in {:.3} s", started.elapsed().as_secs_f64()));
