@@ -545,3 +545,12 @@ fn several_statements_in_json_are_one_document() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(v, serde_json::json!([{"a": 1}]));
 }
+
+/// In a table, SQL NULL and the text 'NULL' look different.
+#[test]
+fn null_and_the_text_null_look_different() {
+    let dir = workdir();
+    let r = bundled(dir.path(), &["-c", "SELECT NULL AS a, 'NULL' AS b"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("│ NULL │ 'NULL' │"), "{}", r.stdout);
+}

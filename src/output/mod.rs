@@ -145,7 +145,8 @@ impl ResultSet<'_> {
             for r in 0..b.num_rows() {
                 for (j, (c, f)) in b.columns().iter().zip(&formatters).enumerate() {
                     text[j].clear();
-                    null[j] = c.is_null(r);
+                    // The untyped NULL column has no null buffer: every cell is null.
+                    null[j] = c.is_null(r) || c.data_type() == &DataType::Null;
                     if !null[j] {
                         write!(text[j], "{}", f.value(r)).map_err(io::Error::other)?;
                         if float[j] && text[j].ends_with(".0") {

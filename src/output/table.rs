@@ -59,8 +59,12 @@ pub fn render_table(
         .collect();
     let numeric = result.numeric_columns();
     // A newline or tab inside a cell would break the box: shown escaped, as `\n` and `\t`.
+    // The text 'NULL' is shown quoted, so that it is not taken for a NULL.
     let mut all = result.cells()?;
     for cell in all.iter_mut().flatten().flatten() {
+        if cell == NULL {
+            *cell = format!("'{NULL}'");
+        }
         if cell.contains(|c: char| c.is_control()) {
             *cell = cell
                 .chars()
