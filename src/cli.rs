@@ -41,6 +41,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "GONGKAI_DATA", default_value = "data")]
     pub data: PathBuf,
 
+    /// A directory of table templates (*.toml) to read besides the built-in ones: a province's
+    /// table, with the codes it declares (README: "Adding a province").
+    #[arg(long, global = true, env = "GONGKAI_TEMPLATES", value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
     /// Run this SQL and exit (repeatable; runs in order).
     #[arg(short = 'c', long = "command", value_name = "SQL")]
     pub commands: Vec<String>,
@@ -239,6 +244,13 @@ pub struct IngestArgs {
 /// Parses the arguments, runs, and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before anything reads the catalog: a template may add codes to it.
+    if let Some(dir) = &cli.templates {
+        if let Err(e) = crate::ingest::template::load_user_dir(dir) {
+            eprintln!("error: templates: {e}");
+            return ExitCode::from(1);
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -18,6 +18,8 @@ pub enum Template {
     National2021,
     /// Fujian's provincial 统计表 (指标名称 / 计量单位 / 本年度 / 历年累计), 2008–2018.
     Fujian,
+    /// A template loaded from a user's directory (`--templates DIR`), by its name.
+    Other(&'static str),
 }
 
 impl Template {
@@ -28,6 +30,7 @@ impl Template {
             Template::National2019 => "national-2019",
             Template::National2021 => "national-2021",
             Template::Fujian => "fujian",
+            Template::Other(name) => name,
         }
     }
 }
@@ -46,6 +49,9 @@ impl FromStr for Template {
             "national-2019" => Ok(Template::National2019),
             "national-2021" => Ok(Template::National2021),
             "fujian" => Ok(Template::Fujian),
+            other if crate::ingest::template::user(other).is_some() => {
+                Ok(crate::ingest::template::user(other).map_or(Template::Fujian, |d| d.template))
+            }
             other => Err(format!(
                 "unknown template '{other}' (expected national-2014, national-2019, national-2021 or fujian)"
             )),

@@ -784,3 +784,98 @@ fn scope_for_every_kind_of_body() {
         Scope::Whole
     );
 }
+
+/// A province's table added from a directory, without a rebuild: the template file declares a
+/// code of its own, which joins the catalog (and the `indicators` table) for that run.
+#[test]
+fn a_template_from_a_directory_reads_its_province_without_a_rebuild() {
+    let dir = workdir();
+    std::fs::create_dir_all(dir.path().join("tpl")).expect("dir");
+    std::fs::write(
+        dir.path().join("tpl/example.toml"),
+        r#"name = "example-province"
+signature = ["本年累计数"]
+
+[[code]]
+code = "example.hotline"
+label_zh = "热线咨询数"
+unit = "次"
+kind = "count"
+label_en = "Hotline enquiries (example province)"
+
+[[table]]
+id = "附表"
+ordered = false
+columns = ["total", "cumulative"]
+
+[[table.row]]
+code = "application.received"
+label = ["受理申请数"]
+
+[[table.row]]
+code = "example.hotline"
+label = ["热线咨询数"]
+"#,
+    )
+    .expect("template");
+    std::fs::write(
+        dir.path().join("report.txt"),
+        "旭泉县人民政府2016年政府信息公开工作年度报告\n一、概述\n2016年，全县各级行政机关共受理政府信息公开申请12件。\n附表\n指标 单位 本年数 本年累计数\n受理申请数 件 12 340\n热线咨询数 次 45 900\n",
+    )
+    .expect("report");
+    // Without the directory, no table is recognised.
+    let r = gongkai(dir.path(), &["ingest", "--data", "wh", "report.txt"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = gongkai(
+        dir.path(),
+        &["--templates", "tpl", "ingest", "--data", "wh", "report.txt"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = query_csv(
+        dir.path(),
+        "wh",
+        "SELECT template, indicator, breakdown, CAST(value AS BIGINT) FROM facts ORDER BY indicator, breakdown",
+    );
+    let want: Vec<Vec<&str>> = vec![
+        vec![
+            "example-province",
+            "application.received",
+            "cumulative",
+            "340",
+        ],
+        vec!["example-province", "application.received", "total", "12"],
+        vec!["example-province", "example.hotline", "cumulative", "900"],
+        vec!["example-province", "example.hotline", "total", "45"],
+    ];
+    assert_eq!(rows, want);
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--templates",
+            "tpl",
+            "--data",
+            "wh",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT code, unit FROM indicators WHERE code = 'example.hotline'",
+        ],
+    );
+    assert_eq!(r.stdout, "code,unit\nexample.hotline,次\n", "{}", r.stderr);
+    // A template naming an unknown code is refused, naming its file.
+    std::fs::write(
+        dir.path().join("tpl/bad.toml"),
+        "name = \"bad\"\n[[table]]\nid = \"x\"\ncolumns = [\"total\"]\n[[table.row]]\ncells = [\"review.corected\"]\n",
+    )
+    .expect("bad");
+    let r = gongkai(
+        dir.path(),
+        &["--templates", "tpl", "--data", "wh", "-c", "SELECT 1"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("bad.toml") && r.stderr.contains("review.corected"),
+        "{}",
+        r.stderr
+    );
+}

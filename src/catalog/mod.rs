@@ -63,14 +63,43 @@ impl Catalog {
     }
 }
 
-/// The catalog compiled into this binary.
+static CATALOG: OnceLock<Catalog> = OnceLock::new();
+
+/// The catalog compiled into this binary, with the codes a user's templates declared for this
+/// run ([`declare`]).
 pub fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
         // The TSV is part of the source tree and checked by a unit test: a malformed line is a
         // build defect, not user input.
         parse(INDICATORS_TSV).unwrap_or_else(|e| panic!("embedded indicators.tsv: {e}"))
     })
+}
+
+/// Adds codes a template file declares (a province's own indicators) to the catalog of this
+/// run — and so to the `indicators` table. Must come before the catalog is first used; a code
+/// the catalog already has is refused.
+pub fn declare(extra: Vec<Indicator>) -> Result<(), String> {
+    let mut c = parse(INDICATORS_TSV).map_err(|e| format!("embedded indicators.tsv: {e}"))?;
+    for i in extra {
+        if c.by_code.contains_key(i.code) {
+            return Err(format!("'{}' is already a catalog code", i.code));
+        }
+        c.by_code.insert(i.code, c.indicators.len());
+        c.indicators.push(i);
+    }
+    CATALOG
+        .set(c)
+        .map_err(|_| "the catalog was in use before the templates were loaded".to_string())
+}
+
+/// A kind by its name in the catalog (`count`, `amount`, `change`).
+pub fn kind_of(name: &str) -> Option<Kind> {
+    match name {
+        "count" => Some(Kind::Count),
+        "amount" => Some(Kind::Amount),
+        "change" => Some(Kind::Change),
+        _ => None,
+    }
 }
 
 fn parse(tsv: &'static str) -> Result<Catalog, String> {

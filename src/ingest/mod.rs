@@ -409,8 +409,8 @@ pub fn parse_text(
     if national2019::detect(&lines) {
         return parse_national2019(text, &lines, file, overrides, title).map(|r| vec![r]);
     }
-    if let Some(start) = provincial::table_start(&lines) {
-        return parse_provincial(text, &lines, start, file, overrides, title).map(|r| vec![r]);
+    if let Some((start, def)) = provincial::table_start(&lines) {
+        return parse_provincial(text, &lines, start, def, file, overrides, title).map(|r| vec![r]);
     }
     let regions = find_regions(&lines);
     if regions.is_empty() {
@@ -602,15 +602,19 @@ fn parse_provincial(
     text: &str,
     lines: &[&str],
     start: usize,
+    def: &template::TemplateDef,
     file: &str,
     overrides: &Overrides,
     title: Option<metadata::Title>,
 ) -> Result<Report, IngestError> {
-    let tables = provincial::read(lines, start, Template::Fujian);
+    let tables = provincial::read(lines, start, def);
     if tables.figures.is_empty() {
         return Err(IngestError::NoReport {
             file: file.into(),
-            reason: "Fujian's provincial table (指标名称 / 本年度 / 历年累计) holds no figure that could be read".into(),
+            reason: format!(
+                "the provincial table ({}) holds no figure that could be read",
+                def.template
+            ),
         });
     }
     one_table_report(
@@ -619,7 +623,7 @@ fn parse_provincial(
         overrides,
         title,
         tables,
-        Template::Fujian,
+        def.template,
         "application.received",
     )
 }

@@ -5,30 +5,29 @@
 
 use super::align;
 use super::national2019::{adopt, Tables};
-use super::template::{self, compact};
-use crate::model::Template;
+use super::template::{self, compact, TemplateDef};
 
-/// The line after a provincial table's header (`历年累计`, printed whole or a character a
-/// line), when the document has one.
-pub fn table_start(lines: &[&str]) -> Option<usize> {
-    let mut seen = String::new();
-    for (i, line) in lines.iter().enumerate() {
-        seen.push_str(&compact(line));
-        if seen.ends_with("历年累计")
-            || (seen.contains("历年累计") && compact(line).contains("累计"))
-        {
-            return Some(i + 1);
+/// The provincial template a document's table follows and the line after its header (the
+/// template's signature, e.g. Fujian's `历年累计`, printed whole or a character a line).
+pub fn table_start(lines: &[&str]) -> Option<(usize, &'static TemplateDef)> {
+    template::provincial().find_map(|def| {
+        let mut seen = String::new();
+        for (i, line) in lines.iter().enumerate() {
+            seen.push_str(&compact(line));
+            if def.signature.iter().any(|s| seen.contains(s.as_str())) {
+                return Some((i + 1, def));
+            }
+            // Keep only a tail: the header may be split over lines, nothing more.
+            if seen.len() > 64 {
+                let cut = seen.len() - 32;
+                let cut = (cut..seen.len())
+                    .find(|&k| seen.is_char_boundary(k))
+                    .unwrap_or(0);
+                seen.drain(..cut);
+            }
         }
-        // Keep only a tail: the header may be split over lines, nothing more.
-        if seen.len() > 64 {
-            let cut = seen.len() - 32;
-            let cut = (cut..seen.len())
-                .find(|&k| seen.is_char_boundary(k))
-                .unwrap_or(0);
-            seen.drain(..cut);
-        }
-    }
-    None
+        None
+    })
 }
 
 /// True where the table has ended: a sentence (…。), or the date under the signature
@@ -51,9 +50,10 @@ fn after_table(lines: &[&str], i: usize) -> bool {
 
 /// Reads the table from `start` to the first line after it: prose, or the date under the
 /// signature (whose numbers would otherwise join the last row).
-pub fn read(lines: &[&str], start: usize, template: Template) -> Tables {
+pub fn read(lines: &[&str], start: usize, def: &TemplateDef) -> Tables {
     let mut out = Tables::default();
-    let Some(table) = template::get(template).and_then(|d| d.tables.first()) else {
+    let template = def.template;
+    let Some(table) = def.tables.first() else {
         return out;
     };
     let end = (start..lines.len())

@@ -35,7 +35,25 @@ struct FileDef {
     name: String,
     #[serde(default)]
     signature: Vec<String>,
+    /// Codes this template adds to the catalog (a province's own indicators).
+    #[serde(default)]
+    code: Vec<CodeDef>,
     table: Vec<TableDef>,
+}
+
+/// A new catalog code, as a template file declares it (the catalog's columns).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeDef {
+    code: String,
+    label_zh: String,
+    unit: String,
+    kind: String,
+    #[serde(default)]
+    parent: String,
+    #[serde(default)]
+    relation: String,
+    label_en: String,
 }
 
 #[derive(Deserialize)]
@@ -174,6 +192,80 @@ fn sides(text: &str) -> Result<Vec<(String, f64)>, String> {
 pub fn parse(file: &str, text: &str) -> Result<TemplateDef, String> {
     let def: FileDef = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
     let template: Template = def.name.parse().map_err(|e| format!("{file}: {e}"))?;
+    build(file, def, template)
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+static USER: OnceLock<Vec<TemplateDef>> = OnceLock::new();
+
+/// Loads the templates of a user's directory (`--templates DIR`, `$GONGKAI_TEMPLATES`): every
+/// `*.toml` in it, with the codes they declare joining the catalog for this run. Must run
+/// before anything reads the catalog; an error names the file.
+pub fn load_user_dir(dir: &std::path::Path) -> Result<usize, String> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut defs = Vec::new();
+    let mut extra = Vec::new();
+    for path in &files {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: {e}"))?;
+        let def: FileDef = toml::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
+        if def.name.starts_with("national-") || def.name == "fujian" {
+            return Err(format!(
+                "{file}: '{}' is a built-in template's name",
+                def.name
+            ));
+        }
+        for c in &def.code {
+            let kind = crate::catalog::kind_of(&c.kind)
+                .ok_or_else(|| format!("{file}: code {}: unknown kind '{}'", c.code, c.kind))?;
+            extra.push(crate::catalog::Indicator {
+                code: leak(&c.code),
+                templates: leak(&def.name),
+                label_zh: leak(&c.label_zh),
+                unit: leak(&c.unit),
+                kind,
+                parent: leak(&c.parent),
+                relation: leak(&c.relation),
+                derived_in: "",
+                label_en: leak(&c.label_en),
+            });
+        }
+        defs.push((file, def));
+    }
+    crate::catalog::declare(extra)?;
+    let mut loaded = Vec::new();
+    for (file, def) in defs {
+        let name = leak(&def.name);
+        loaded.push(build(&file, def, Template::Other(name))?);
+    }
+    let n = loaded.len();
+    USER.set(loaded)
+        .map_err(|_| "templates were loaded twice".to_string())?;
+    Ok(n)
+}
+
+/// A template loaded from the user's directory, by name.
+pub fn user(name: &str) -> Option<&'static TemplateDef> {
+    USER.get()?.iter().find(|d| d.template.as_str() == name)
+}
+
+/// The provincial templates — Fujian's and the user's — in the order their signatures are
+/// tried on a document.
+pub fn provincial() -> impl Iterator<Item = &'static TemplateDef> {
+    get(Template::Fujian)
+        .into_iter()
+        .chain(USER.get().into_iter().flatten())
+}
+
+fn build(file: &str, def: FileDef, template: Template) -> Result<TemplateDef, String> {
     let mut tables = Vec::new();
     for t in def.table {
         let columns = t
