@@ -250,7 +250,7 @@ fn chart_draws_negative_values_left_of_the_axis() {
         dir.path(),
         &[
             "-c",
-            "SELECT 'a' AS k, -5 AS v UNION ALL SELECT 'b', 10; .chart",
+            "SELECT * FROM (SELECT 'a' AS k, -5 AS v UNION ALL SELECT 'b', 10) ORDER BY k; .chart",
         ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
