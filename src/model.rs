@@ -49,12 +49,12 @@ impl FromStr for Template {
             "national-2019" => Ok(Template::National2019),
             "national-2021" => Ok(Template::National2021),
             "fujian" => Ok(Template::Fujian),
-            other if crate::ingest::template::user(other).is_some() => {
-                Ok(crate::ingest::template::user(other).map_or(Template::Fujian, |d| d.template))
-            }
-            other => Err(format!(
+            other => match crate::ingest::template::user(other) {
+                Some(d) => Ok(d.template),
+                None => Err(format!(
                 "unknown template '{other}' (expected national-2014, national-2019, national-2021 or fujian)"
             )),
+            },
         }
     }
 }

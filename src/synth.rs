@@ -640,6 +640,16 @@ const PROACTIVE_CODES: [&[&str]; 6] = [
     &["proactive.fees.amount"],
 ];
 
+/// The block heading and value column printed before a table 二 row that opens a block.
+fn block_heading(label: &str) -> Option<(&'static str, &'static str)> {
+    match label {
+        "行政许可" => Some(("第二十条第（五）项", "本年处理决定数量")),
+        "行政处罚" => Some(("第二十条第（六）项", "本年处理决定数量")),
+        "行政事业性收费" => Some(("第二十条第（八）项", "本年收费金额（单位：万元）")),
+        _ => None,
+    }
+}
+
 const PROACTIVE_LABELS: [&str; 6] = [
     "规章",
     "行政规范性文件",
@@ -718,12 +728,8 @@ impl Doc2021 {
             self.body, self.year, self.year, who(&self.body), self.rows[0][6]
         );
         for (label, cells) in self.proactive() {
-            if label == "行政许可" {
-                text.push_str("第二十条第（五）项\n信息内容\t本年处理决定数量\n");
-            } else if label == "行政处罚" {
-                text.push_str("第二十条第（六）项\n信息内容\t本年处理决定数量\n");
-            } else if label == "行政事业性收费" {
-                text.push_str("第二十条第（八）项\n信息内容\t本年收费金额（单位：万元）\n");
+            if let Some((block, column)) = block_heading(label) {
+                let _ = writeln!(text, "{block}\n信息内容\t{column}");
             }
             let cells: Vec<String> = cells.iter().map(u64::to_string).collect();
             let _ = writeln!(text, "{label}\t{}", cells.join("\t"));
@@ -880,12 +886,8 @@ impl Doc2021 {
             self.body, self.year, self.year, who(&self.body), self.rows[0][6]
         );
         for (label, cells) in self.proactive() {
-            if label == "行政许可" {
-                text.push_str("第二十条第（五）项\n信息内容\n本年处理决定数量\n");
-            } else if label == "行政处罚" {
-                text.push_str("第二十条第（六）项\n信息内容\n本年处理决定数量\n");
-            } else if label == "行政事业性收费" {
-                text.push_str("第二十条第（八）项\n信息内容\n本年收费金额（单位：万元）\n");
+            if let Some((block, column)) = block_heading(label) {
+                let _ = writeln!(text, "{block}\n信息内容\n{column}");
             }
             let _ = writeln!(text, "{label}");
             for c in cells {

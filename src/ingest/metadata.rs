@@ -224,16 +224,21 @@ pub fn fullest_jurisdiction(text: &str, base: &str) -> String {
 /// What the prose says about whose applications the report counts: `全市/全区…受理…N件`
 /// (whole jurisdiction) or `代表…政府受理…N件` / `本机关…受理` (the body alone), with N.
 pub fn prose_scope(text: &str) -> Option<(Scope, f64, String)> {
+    let compact: String = fold_width(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    prose_scope_of_compact(&compact)
+}
+
+/// [`prose_scope`] on text already width-folded and stripped of whitespace.
+fn prose_scope_of_compact(compact: &str) -> Option<(Scope, f64, String)> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new(r"(全市|全区|全县|全省|全旗|代表[^，。,]{0,10}政府|本机关)[^。；;]{0,16}?受理[^。；;]{0,20}?申请(\d+)件")
             .expect("static regex")
     });
-    let compact: String = fold_width(text)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    let c = re.captures(&compact)?;
+    let c = re.captures(compact)?;
     let scope = if c[1].starts_with('全') {
         Scope::Whole
     } else {
@@ -297,7 +302,7 @@ pub fn scope_from_text(text: &str, body: &str, printed: Option<f64>) -> (Scope, 
             None => (Scope::Own, "a department's or township's report on its own work (nothing says it aggregates its system)".into()),
         };
     }
-    if let Some((scope, n, m)) = prose_scope(text) {
+    if let Some((scope, n, m)) = prose_scope_of_compact(&compact) {
         return match printed {
             Some(p) if p != n => (
                 Scope::Unknown,

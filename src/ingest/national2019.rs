@@ -231,9 +231,8 @@ pub fn read_tables(lines: &[&str]) -> Tables {
     out
 }
 
-/// The template whose signature the region prints; `fallback` when neither or both do.
-fn template_of(lines: &[&str], from: usize, to: usize, fallback: Template) -> &'static TemplateDef {
-    let text: String = lines[from..to].iter().map(|l| compact(l)).collect();
+/// The template whose signature the region's text prints; `fallback` when neither or both do.
+fn template_of(text: &str, fallback: Template) -> &'static TemplateDef {
     let signed = |t: Template| {
         template::get(t).filter(|d| d.signature.iter().any(|s| text.contains(s.as_str())))
     };
@@ -263,16 +262,15 @@ fn table_of(p: &Problem) -> &'static str {
 /// cell both placed. Where the two disagree, neither figure is stored.
 fn align_tables(lines: &[&str], (t2, t3, t4, end): (usize, usize, usize, usize), out: &mut Tables) {
     let fallback = out.matrix_template.unwrap_or(Template::National2021);
-    let d3 = template_of(lines, t3, t4, Template::National2019);
-    let d3 = if d3.template == Template::National2019
-        && !compact_region(lines, t3, t4).contains("其他处理")
-    {
+    let region3 = compact_region(lines, t3, t4);
+    let d3 = template_of(&region3, Template::National2019);
+    let d3 = if d3.template == Template::National2019 && !region3.contains("其他处理") {
         template::get(fallback).expect("built-in template")
     } else {
         d3
     };
     let d4 = template::get(Template::National2021).expect("built-in template");
-    let d2 = template_of(lines, t2, t3, Template::National2021);
+    let d2 = template_of(&compact_region(lines, t2, t3), Template::National2021);
     let mut evidence = false;
     // Text and numbers run together in the tables (a crawler collapsed the whitespace: labels
     // glued to their first number, three times or more): text and digits are cut apart, and a
