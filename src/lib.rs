@@ -8,6 +8,8 @@
 //! - [`ingest`]: report documents (text as users get it) → [`model::Report`]s;
 //! - [`warehouse`]: reports → a Parquet warehouse that changes only by complete commits;
 //! - [`engine`]: the warehouse registered in Apache DataFusion;
+//! - [`compact`]: maintenance above both: the warehouse rewritten through the engine;
+//! - [`check`]: data-quality rules over the stored figures (and the prose of the documents);
 //! - [`output`]: query results rendered for people (tables measured in display columns) and
 //!   for other programs (CSV, JSON);
 //! - [`shell`]: the REPL and scripted statements;
@@ -16,6 +18,7 @@
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod compact;
 pub mod engine;
 pub mod gazetteer;
 pub mod ingest;

@@ -20,6 +20,9 @@ pub enum Template {
     Fujian,
     /// A template loaded from a user's directory (`--templates DIR`), by its name.
     Other(&'static str),
+    /// No table: a report whose document prints none (departments before 2019 often don't);
+    /// its figures, if any, are read from the prose.
+    None,
 }
 
 impl Template {
@@ -31,6 +34,7 @@ impl Template {
             Template::National2021 => "national-2021",
             Template::Fujian => "fujian",
             Template::Other(name) => name,
+            Template::None => "none",
         }
     }
 }
@@ -49,6 +53,7 @@ impl FromStr for Template {
             "national-2019" => Ok(Template::National2019),
             "national-2021" => Ok(Template::National2021),
             "fujian" => Ok(Template::Fujian),
+            "none" => Ok(Template::None),
             other => match crate::ingest::template::user(other) {
                 Some(d) => Ok(d.template),
                 None => Err(format!(
@@ -223,6 +228,25 @@ impl ReportMeta {
     }
 }
 
+/// Where a figure was read: the table, or a sentence of the prose of a report without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// A cell of the statistical table (or derived from cells).
+    Table,
+    /// A sentence of the prose (`templates/prose.toml`), for a report that prints no table.
+    Prose,
+}
+
+impl Origin {
+    /// The name stored in `facts.origin`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Origin::Table => "table",
+            Origin::Prose => "prose",
+        }
+    }
+}
+
 /// One printed (or, for later templates, derived) figure, ready to be stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
@@ -241,6 +265,8 @@ pub struct Figure {
     /// The template of the table the figure comes from (decided per table: a report may
     /// print the 2021 table 二 with the 2019 table 三).
     pub template: Template,
+    /// Table cell or prose sentence.
+    pub origin: Origin,
 }
 
 /// A table row that maps to no catalog code: kept, never dropped.
@@ -252,6 +278,17 @@ pub struct UnmappedRow {
     pub label: String,
     /// The value cell as printed (empty when the row had none).
     pub raw_value: String,
+}
+
+/// What kind of thing a [`Problem`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// A cell or row that could not be read (or a table cut short): left out.
+    Unreadable,
+    /// A cell the document does not settle: left out, the candidates named.
+    Ambiguous,
+    /// Said, not left out: a repair, the scope's reason, a jurisdiction kept as printed.
+    Note,
 }
 
 /// A cell or row that could not be stored as printed, and why.
@@ -267,6 +304,15 @@ pub struct Problem {
     pub indicator: Option<&'static str>,
     /// What is wrong, in a sentence.
     pub message: String,
+    /// Left out as unreadable or ambiguous, or only a note.
+    pub kind: ProblemKind,
+}
+
+impl Problem {
+    /// A cell left out because the document does not settle it.
+    pub fn is_ambiguous(&self) -> bool {
+        self.kind == ProblemKind::Ambiguous
+    }
 }
 
 /// One report read from a document: its metadata, figures, and everything that did not fit.
@@ -291,4 +337,19 @@ impl Report {
     pub fn report_id(&self) -> String {
         self.meta.key().report_id()
     }
+}
+
+/// A document read: its bytes (kept in the warehouse for provenance) and its reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The path as given, used as `source_file`.
+    pub source_file: String,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// The file's extension, for the copy kept in the warehouse.
+    pub extension: String,
+    /// The bytes as read.
+    pub bytes: Vec<u8>,
+    /// The reports found.
+    pub reports: Vec<Report>,
 }

@@ -13,12 +13,12 @@ fn ingested() -> tempfile::TempDir {
 }
 
 fn rates(csv: &str) -> Vec<(String, f64, f64)> {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let header = rdr.headers().expect("header").clone();
     let col = |name: &str| {
         header
             .iter()
-            .position(|h| *h == name)
+            .position(|h| h == name)
             .unwrap_or_else(|| panic!("no column {name}"))
     };
     let (scope, review, lit, year) = (
@@ -27,10 +27,10 @@ fn rates(csv: &str) -> Vec<(String, f64, f64)> {
         col("litigation_rate"),
         col("year"),
     );
-    lines
-        .filter(|l| l.split(',').nth(year) == Some("2017"))
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
+    rdr.records()
+        .map(|r| r.expect("record"))
+        .filter(|f| &f[year] == "2017")
+        .map(|f| {
             (
                 f[scope].to_string(),
                 f[review].parse().expect("rate"),
@@ -225,7 +225,7 @@ fn meta_commands_work_in_scripts_and_on_stdin() {
         dir.path(),
         &[
             "--data",
-            &root().join("data").display().to_string(),
+            &bundled_data().display().to_string(),
             "-c",
             ".mode csv\nSELECT 1 AS a, 2 AS b;",
         ],
@@ -234,7 +234,7 @@ fn meta_commands_work_in_scripts_and_on_stdin() {
     assert_eq!(r.stdout, "a,b\n1,2\n");
     let r = gongkai_stdin(
         dir.path(),
-        &["--data", &root().join("data").display().to_string()],
+        &["--data", &bundled_data().display().to_string()],
         "SELECT 1 AS a; .mode csv\nSELECT 3 AS c;\n",
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -354,4 +354,77 @@ fn a_misspelt_indicator_code_is_warned_about() {
         ],
     );
     assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+}
+
+#[test]
+fn the_first_run_builds_the_bundled_warehouse_from_data_raw() {
+    let dir = workdir();
+    let raw = dir.path().join("data/raw");
+    std::fs::create_dir_all(&raw).expect("mkdir");
+    std::fs::copy(
+        root().join("data/raw/hongze-2023.txt"),
+        raw.join("hongze-2023.txt"),
+    )
+    .expect("copy");
+    let sql = "SELECT count(*) AS n FROM reports";
+    let r = gongkai(dir.path(), &["--format", "csv", "-c", sql]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("building the warehouse in data from the 1 reports"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(csv_rows(&r.stdout), [["1"]]);
+    // Built once, and checked: the `checks` table is there.
+    let r = gongkai(
+        dir.path(),
+        &["--format", "csv", "-c", "SELECT count(*) >= 0 FROM checks"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("building"), "{}", r.stderr);
+}
+
+#[test]
+fn the_users_warehouse_is_found_from_anywhere_and_none_still_opens_the_shell() {
+    let dir = workdir();
+    let xdg = dir.path().join("xdg");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&a).expect("mkdir");
+    std::fs::create_dir_all(&b).expect("mkdir");
+    let run = |cwd: &std::path::Path, args: &[&str]| -> Run {
+        Run::from(
+            command(cwd)
+                .env("XDG_DATA_HOME", &xdg)
+                .args(args)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("runs"),
+        )
+    };
+    // Nothing anywhere: the shell opens on empty tables and says how to make a warehouse.
+    let r = run(&a, &["--format", "csv", "-c", "SELECT count(*) FROM facts"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(csv_rows(&r.stdout), [["0"]]);
+    assert!(r.stderr.contains("gongkai ingest"), "{}", r.stderr);
+    // An ingest outside a project goes to the user's warehouse, found from another directory.
+    let r = run(&a, &["ingest", "-q", jinan().to_str().expect("utf8")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(xdg.join("gongkai/warehouse/manifest.json").is_file());
+    let r = run(
+        &b,
+        &["--format", "csv", "-c", "SELECT count(*) FROM reports"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(csv_rows(&r.stdout), [["2"]]);
+}
+
+#[test]
+fn help_lists_the_exit_codes_and_ctrl_c_is_130() {
+    let dir = workdir();
+    let r = gongkai(dir.path(), &["--help"]);
+    assert_eq!(r.code, 0);
+    for line in ["0    ok", "2    a usage error", "130  interrupted"] {
+        assert!(r.stdout.contains(line), "{line}: {}", r.stdout);
+    }
 }

@@ -247,7 +247,7 @@ fn a_document_without_a_report_is_an_error_and_writes_nothing() {
     let prose = dir.path().join("prose.txt");
     std::fs::write(
         &prose,
-        "济南市人民政府 2017 年政府信息公开工作年度报告\n\n一、概述\n2017年，全市……。\n",
+        "关于做好2017年政府信息公开工作的通知\n\n各有关单位：2017年，全市……。\n",
     )
     .expect("write");
     let r = gongkai(dir.path(), &["ingest", "--data", "wh", "prose.txt"]);
@@ -461,4 +461,40 @@ fn copies_of_one_document_are_duplicates_and_the_summary_counts_them() {
     );
     let rows = query_csv(dir.path(), "wh", "SELECT count(*) FROM reports");
     assert_eq!(rows, vec![vec!["1".to_string()]]);
+}
+
+#[test]
+fn ctrl_c_stops_an_ingest_before_its_commit_and_says_so() {
+    let dir = workdir();
+    let r = gongkai(
+        dir.path(),
+        &[
+            "synth",
+            "--out",
+            "corpus",
+            "--reports",
+            "3000",
+            "--seed",
+            "5",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let child = command(dir.path())
+        .args(["ingest", "-q", "--data", "wh", "corpus"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: nothing committed"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("wh/manifest.json").exists());
 }

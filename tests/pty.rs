@@ -13,7 +13,8 @@ fn shell(history: &std::path::Path) -> PtySession {
         .env("GONGKAI_HISTORY", history)
         .env("TERM", "xterm")
         .env_remove("GONGKAI_DATA")
-        .args(["--color", "never"]);
+        .args(["--color", "never", "--data"])
+        .arg(bundled_data());
     // rexpect reads bytes as Latin-1 characters: expectations below are ASCII.
     let options = Options::new().timeout_ms(Some(30_000));
     let mut p = spawn_with_options(cmd, options).expect("spawn the shell");

@@ -15,4 +15,5 @@ mod reader;
 mod robustness;
 mod synth;
 mod templates;
+mod untabled;
 mod warehouse;

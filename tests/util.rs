@@ -27,7 +27,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(o: Output) -> Run {
+    pub fn from(o: Output) -> Run {
         Run {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -36,12 +36,25 @@ impl Run {
     }
 }
 
+/// The `gongkai` binary to run in `dir`, isolated from the machine's user: no user data
+/// directory (`$XDG_DATA_HOME` points nowhere), and in the repository root the bundled
+/// warehouse is the test build of it ([`bundled_data`]), never the checkout's `data/`.
+pub fn command(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gongkai"));
+    c.current_dir(dir).env_remove("GONGKAI_DATA").env(
+        "XDG_DATA_HOME",
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("no-xdg"),
+    );
+    if dir == root() {
+        c.env("GONGKAI_DATA", bundled_data());
+    }
+    c
+}
+
 /// Runs `gongkai ARGS` in `dir` with no stdin.
 pub fn gongkai(dir: &Path, args: &[&str]) -> Run {
-    let o = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+    let o = command(dir)
         .args(args)
-        .current_dir(dir)
-        .env_remove("GONGKAI_DATA")
         .stdin(Stdio::null())
         .output()
         .expect("the gongkai binary runs");
@@ -50,10 +63,8 @@ pub fn gongkai(dir: &Path, args: &[&str]) -> Run {
 
 /// Starts `gongkai ARGS` in `dir` silently, to be killed mid-way (crash-safety tests).
 pub fn spawn_silent(dir: &Path, args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_gongkai"))
+    command(dir)
         .args(args)
-        .current_dir(dir)
-        .env_remove("GONGKAI_DATA")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -64,10 +75,8 @@ pub fn spawn_silent(dir: &Path, args: &[&str]) -> std::process::Child {
 /// Runs `gongkai ARGS` with `input` on stdin.
 pub fn gongkai_stdin(dir: &Path, args: &[&str], input: &str) -> Run {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+    let mut child = command(dir)
         .args(args)
-        .current_dir(dir)
-        .env_remove("GONGKAI_DATA")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -142,11 +151,19 @@ pub fn query_csv(dir: &Path, data: &str, sql: &str) -> Vec<Vec<String>> {
     csv_rows(&r.stdout)
 }
 
-/// The rows of a CSV result without quoted commas (header dropped).
-pub fn csv_rows(csv: &str) -> Vec<Vec<String>> {
-    csv.lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::to_string).collect())
+/// The rows of a CSV result (header dropped), quoted fields unquoted by a real CSV reader.
+pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| {
+            r.expect("a CSV record")
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
         .collect()
 }
 
@@ -161,9 +178,38 @@ pub const COLUMNS: [&str; 7] = [
     "total",
 ];
 
+/// The bundled warehouse as the README's first run builds it from `data/raw/` (ingest, then
+/// check), built once per test process into its own directory: tests never write into the
+/// checkout, and source files read `data/raw/…` as they do for a user.
+pub fn bundled_data() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("bundled-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let data = dir.display().to_string();
+        for args in [
+            vec!["ingest", "-q", "--data", &data, "data/raw"],
+            vec!["check", "--data", &data],
+        ] {
+            let o = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+                .args(&args)
+                .current_dir(root())
+                .env_remove("GONGKAI_DATA")
+                .stdin(Stdio::null())
+                .output()
+                .expect("the gongkai binary runs");
+            let r = Run::from(o);
+            assert_eq!(r.code, 0, "building the bundled warehouse: {}", r.stderr);
+        }
+        dir
+    })
+    .clone()
+}
+
 /// `gongkai --data <the bundled warehouse> ARGS`, run in `dir` (where files it writes land).
 pub fn bundled(dir: &Path, args: &[&str]) -> Run {
-    let data = root().join("data").display().to_string();
+    let data = bundled_data().display().to_string();
     let mut all = vec!["--data", data.as_str()];
     all.extend_from_slice(args);
     gongkai(dir, &all)

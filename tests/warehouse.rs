@@ -25,7 +25,7 @@ fn tables_and_columns_are_as_documented() {
         .map(|r| r[0].clone())
         .collect()
     };
-    assert_eq!(cols("facts").join(","), "report_id,jurisdiction,body,scope,year,template,indicator,breakdown,value,unit,derived,source_file,source_line,division_code,province,level");
+    assert_eq!(cols("facts").join(","), "report_id,jurisdiction,body,scope,year,template,indicator,breakdown,value,unit,derived,origin,source_file,source_line,division_code,province,level");
     assert_eq!(cols("reports").join(","), "report_id,jurisdiction,body,scope,year,template,title,source_file,sha256,ingested_at,figures,unmapped,problems,division_code,province,level");
     assert_eq!(
         cols("unmapped").join(","),
@@ -37,7 +37,7 @@ fn tables_and_columns_are_as_documented() {
     );
     assert_eq!(
         query_csv(dir.path(), "wh", "SELECT count(*) FROM indicators"),
-        [["146"]]
+        [["147"]]
     );
     // Amounts carry the catalog's unit.
     assert_eq!(
@@ -112,7 +112,7 @@ fn a_corrupt_manifest_or_parquet_file_is_named_in_the_error() {
 #[test]
 fn point_lookups_and_analyses_get_their_own_filter_strategy() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let w = gongkai::warehouse::Warehouse::open(&root().join("data")).expect("warehouse");
+    let w = gongkai::warehouse::Warehouse::open(&bundled_data()).expect("warehouse");
     let engine = gongkai::engine::Engine::open(&w).expect("engine");
     let lookup = |sql: &str| -> bool {
         rt.block_on(async {
@@ -177,4 +177,61 @@ fn point_lookups_and_analyses_get_their_own_filter_strategy() {
             .expect("runs");
     });
     assert!(pushed(analysis_sql));
+}
+
+/// Rewrites a warehouse as layout 2 wrote it: `facts` without `origin`, manifest version 2.
+fn as_layout_2(data: &std::path::Path) {
+    use datafusion::parquet::arrow::ArrowWriter;
+    use gongkai::warehouse::{read_parquet, Table};
+    let w = Warehouse::open(data).expect("warehouse");
+    for path in w.table_files(Table::Facts) {
+        let batches = read_parquet(&path).expect("read");
+        let mut out = Vec::new();
+        for b in batches {
+            let at = b.schema().index_of("origin").expect("origin");
+            let mut b = b.clone();
+            b.remove_column(at);
+            out.push(b);
+        }
+        let file = std::fs::File::create(&path).expect("create");
+        let mut wr = ArrowWriter::try_new(file, out[0].schema(), None).expect("writer");
+        for b in &out {
+            wr.write(b).expect("write");
+        }
+        wr.close().expect("close");
+    }
+    let manifest = data.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(&manifest, text.replace("\"version\": 3", "\"version\": 2")).expect("write");
+}
+
+#[test]
+fn a_layout_2_warehouse_is_refused_with_the_way_out_and_migrated_in_place() {
+    let dir = workdir();
+    let r = gongkai(
+        dir.path(),
+        &["ingest", "--data", "wh", jinan().to_str().expect("utf8")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    as_layout_2(&dir.path().join("wh"));
+    let r = gongkai(dir.path(), &["--data", "wh", "-c", "SELECT 1"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("gongkai migrate --data wh"),
+        "{}",
+        r.stderr
+    );
+    let r = gongkai(dir.path(), &["--data", "wh", "migrate"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("layout version 3"), "{}", r.stderr);
+    assert_eq!(
+        query_csv(
+            dir.path(),
+            "wh",
+            "SELECT origin, count(*) FROM facts GROUP BY origin"
+        ),
+        [["table", "156"]]
+    );
+    let r = gongkai(dir.path(), &["--data", "wh", "check", "--warehouse"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }

@@ -147,7 +147,7 @@ mod tests {
     #[test]
     fn embedded_catalog_parses_with_every_code_once() {
         let c = catalog();
-        assert_eq!(c.indicators().len(), 146);
+        assert_eq!(c.indicators().len(), 147);
         assert_eq!(c.get("review.corrected").map(|i| i.unit), Some("件"));
         assert_eq!(c.get("capacity.budget").map(|i| i.kind), Some(Kind::Amount));
         assert!(c.get("no.such.code").is_none());

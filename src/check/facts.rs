@@ -25,6 +25,8 @@ pub struct StoredFact {
     pub derived: bool,
     /// `facts.template`
     pub template: String,
+    /// `facts.origin` (`table` or `prose`)
+    pub origin: String,
     /// `facts.source_file`
     pub source_file: String,
     /// `facts.source_line`
@@ -83,6 +85,7 @@ pub fn load(w: &Warehouse) -> Result<(Vec<StoredFact>, Vec<StoredReport>), Wareh
     let mut facts = Vec::new();
     for path in w.table_files(Table::Facts) {
         for b in read_parquet(&path)? {
+            let origin = strings(&b, "origin", &path)?;
             let (ids, ind, brk, tpl, file) = (
                 strings(&b, "report_id", &path)?,
                 strings(&b, "indicator", &path)?,
@@ -113,6 +116,7 @@ pub fn load(w: &Warehouse) -> Result<(Vec<StoredFact>, Vec<StoredReport>), Wareh
                     value: values[i],
                     derived: derived.get(i).copied().unwrap_or(false),
                     template: tpl[i].clone(),
+                    origin: origin[i].clone(),
                     source_file: file[i].clone(),
                     source_line: lines.get(i).copied().unwrap_or(0),
                 });

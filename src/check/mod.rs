@@ -20,10 +20,34 @@ pub use prose::document_text;
 
 use std::collections::{BTreeMap, HashMap};
 
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use datafusion::arrow::error::ArrowError;
+
 use crate::catalog::{catalog, Kind};
 use crate::model::Breakdown;
 use crate::warehouse::{Warehouse, WarehouseError};
 pub use facts::{load, StoredFact, StoredReport};
+
+/// How sure a finding is that a figure is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Probably wrong (or worth a look).
+    Warning,
+    /// The figures cannot all be right.
+    Error,
+}
+
+impl Severity {
+    /// The name stored in `checks.severity`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,8 +56,8 @@ pub struct Finding {
     pub report_id: String,
     /// The rule, e.g. `arithmetic.part`.
     pub rule: &'static str,
-    /// `error` (the figures cannot all be right) or `warning` (probably wrong).
-    pub severity: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
     /// The indicators involved, comma-separated.
     pub indicators: String,
     /// What the rule expected.
@@ -73,6 +97,27 @@ fn lines_of(facts: &[&StoredFact]) -> String {
     l.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
 }
 
+/// Findings as one record batch of the `checks` table.
+pub fn batch(findings: &[Finding]) -> Result<RecordBatch, ArrowError> {
+    let s = |f: fn(&Finding) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(findings.iter().map(f)))
+    };
+    RecordBatch::try_new(
+        crate::warehouse::schema::checks_schema(),
+        vec![
+            s(|f| &f.report_id),
+            s(|f| f.rule),
+            s(|f| f.severity.as_str()),
+            s(|f| &f.indicators),
+            Arc::new(Float64Array::from_iter(findings.iter().map(|f| f.expected))),
+            Arc::new(Float64Array::from_iter(findings.iter().map(|f| f.actual))),
+            s(|f| &f.source_file),
+            s(|f| &f.source_lines),
+            s(|f| &f.message),
+        ],
+    )
+}
+
 /// Runs every rule over the warehouse.
 pub fn run(warehouse: &Warehouse) -> Result<Vec<Finding>, WarehouseError> {
     let (facts, reports) = load(warehouse)?;
@@ -97,7 +142,7 @@ pub fn run(warehouse: &Warehouse) -> Result<Vec<Finding>, WarehouseError> {
 fn finding(
     id: &str,
     rule: &'static str,
-    severity: &'static str,
+    severity: Severity,
     facts: &[&StoredFact],
     expected: f64,
     actual: f64,
@@ -138,6 +183,7 @@ pub fn report_identities(report: &crate::model::Report) -> (usize, Vec<String>) 
             value: f.value,
             derived: f.derived,
             template: f.template.as_str().to_string(),
+            origin: f.origin.as_str().to_string(),
             source_file: String::new(),
             source_line: f.source_line as i32,
         })
@@ -202,7 +248,7 @@ fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) -> usize {
                     out.push(finding(
                         id,
                         rule,
-                        "error",
+                        Severity::Error,
                         &involved,
                         sum,
                         p.value,
@@ -242,7 +288,7 @@ fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) -> usize {
                 out.push(finding(
                     id,
                     rule,
-                    "error",
+                    Severity::Error,
                     &[*p, *k],
                     p.value,
                     k.value,
@@ -281,7 +327,7 @@ fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) -> u
                 out.push(finding(
                     id,
                     "arithmetic.matrix",
-                    "error",
+                    Severity::Error,
                     &[*t],
                     sum,
                     t.value,
@@ -306,7 +352,7 @@ fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) -> u
                 out.push(finding(
                     id,
                     "arithmetic.matrix",
-                    "error",
+                    Severity::Error,
                     &[n, i, t, o],
                     n.value + i.value,
                     t.value + o.value,
@@ -331,7 +377,7 @@ fn implausible(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) {
             out.push(finding(
                 id,
                 "value.implausible",
-                "error",
+                Severity::Error,
                 &[*f],
                 f.value.max(0.0).round(),
                 f.value,
@@ -376,7 +422,7 @@ fn cross_scope(
                 out.push(finding(
                     &own.report_id,
                     "scope.own_exceeds_whole",
-                    "error",
+                    Severity::Error,
                     &[*o],
                     x.value,
                     o.value,
@@ -405,7 +451,7 @@ fn cross_scope(
                 out.push(Finding {
                     report_id: own.report_id.clone(),
                     rule: "scope.copied_section",
-                    severity: "warning",
+                    severity: Severity::Warning,
                     indicators: facts.iter().map(|f| f.indicator.as_str()).collect::<Vec<_>>().join(","),
                     expected: None,
                     actual: None,
@@ -451,7 +497,7 @@ fn continuity(
             out.push(finding(
                 &this.report_id,
                 "continuity.carry_over",
-                "error",
+                Severity::Error,
                 &[cin],
                 cout.value,
                 cin.value,
@@ -481,6 +527,7 @@ mod tests {
             value,
             derived: false,
             template: "national-2021".into(),
+            origin: "table".into(),
             source_file: "f.txt".into(),
             source_line: 7,
         }

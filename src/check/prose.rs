@@ -7,23 +7,10 @@
 //! those sentences match no pattern here. Prose is matched to the report of the scope it
 //! speaks for (全市… → `whole`), or to the document's only report.
 
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
-
-use regex::Regex;
-
 use super::{Finding, StoredFact, StoredReport};
-use crate::ingest::label::fold_width;
+use crate::ingest::prose::statements;
 use crate::warehouse::Warehouse;
-
-/// A figure stated in prose.
-struct Stated {
-    indicators: Vec<&'static str>,
-    value: f64,
-    line: u32,
-    text: String,
-    whole: Option<bool>,
-}
+use std::collections::BTreeMap;
 
 /// The text of a kept document, as the ingester read it.
 pub fn document_text(w: &Warehouse, sha: &str) -> Option<String> {
@@ -37,101 +24,6 @@ pub fn document_text(w: &Warehouse, sha: &str) -> Option<String> {
         return None; // line numbers of a page are its rows': no prose lines to cite
     }
     Some(text)
-}
-
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("static regex"))
-}
-
-/// Statements about applications, administrative review and litigation.
-fn statements(text: &str) -> Vec<Stated> {
-    // Whitespace-free text, with the line each character came from.
-    let mut joined = String::new();
-    let mut line_at: Vec<(usize, u32)> = Vec::new();
-    for (i, l) in text.lines().enumerate() {
-        line_at.push((joined.len(), i as u32 + 1));
-        joined.extend(fold_width(l).chars().filter(|c| !c.is_whitespace()));
-    }
-    let line_of = |offset: usize| {
-        line_at
-            .iter()
-            .rev()
-            .find(|(o, _)| *o <= offset)
-            .map_or(1, |(_, l)| *l)
-    };
-    let scope_before = |offset: usize| {
-        let start = joined[..offset]
-            .char_indices()
-            .rev()
-            .nth(30)
-            .map_or(0, |(i, _)| i);
-        let before = &joined[start..offset];
-        if ["全市", "全区", "全县", "全省"]
-            .iter()
-            .any(|w| before.contains(w))
-        {
-            Some(true)
-        } else if before.contains("代表") || before.contains("本机关") {
-            Some(false)
-        } else {
-            None
-        }
-    };
-    let mut out = Vec::new();
-    static APPS: OnceLock<Regex> = OnceLock::new();
-    for c in re(&APPS, r"受理[^。；;]{0,15}?申请(\d+)件").captures_iter(&joined) {
-        let m = c.get(0).map_or(0..0, |m| m.range());
-        out.push(Stated {
-            indicators: vec!["application.received", "application.new"],
-            value: c[1].parse().unwrap_or(f64::NAN),
-            line: line_of(m.start),
-            text: joined[m.clone()].to_string(),
-            whole: scope_before(m.start),
-        });
-    }
-    static CASES: OnceLock<Regex> = OnceLock::new();
-    static PARTS: OnceLock<Regex> = OnceLock::new();
-    for c in re(&CASES, r"(行政复议|行政诉讼)(?:申请)?(\d+)件([^。；;]*)").captures_iter(&joined)
-    {
-        let m = c.get(0).map_or(0..0, |m| m.range());
-        let (line, whole) = (line_of(m.start), scope_before(m.start));
-        let prefix = if &c[1] == "行政复议" {
-            "review"
-        } else {
-            "litigation"
-        };
-        let code = |what: &str| -> &'static str {
-            crate::catalog::catalog()
-                .get(&format!("{prefix}.{what}"))
-                .map_or("", |i| i.code)
-        };
-        let mut push = |what: &str, v: &str| {
-            let c = code(what);
-            if !c.is_empty() {
-                out.push(Stated {
-                    indicators: vec![c],
-                    value: v.parse().unwrap_or(f64::NAN),
-                    line,
-                    text: joined[m.clone()].to_string(),
-                    whole,
-                });
-            }
-        };
-        push("total", &c[2]);
-        let clause = c[3].split(['，', ',']).collect::<Vec<_>>();
-        for part in clause {
-            if let Some(p) = re(&PARTS, r"^(?:其中)?(结果维持|维持或驳回|维持|结果纠正|纠错|纠正|其他结果|其他情况|其他情形|尚未审结)(\d+)件").captures(part) {
-                let what = match &p[1] {
-                    "结果维持" | "维持或驳回" | "维持" => "upheld",
-                    "结果纠正" | "纠错" | "纠正" => "corrected",
-                    "尚未审结" => "pending",
-                    _ => "other",
-                };
-                push(what, &p[2]);
-            }
-        }
-    }
-    out
 }
 
 /// Adds the prose/table mismatches of every kept document.
@@ -164,7 +56,7 @@ pub fn check(
             };
             let Some(fact) = by_report.get(report.report_id.as_str()).and_then(|fs| {
                 fs.iter().find(|f| {
-                    s.indicators.contains(&f.indicator.as_str()) && f.breakdown == "total"
+                    s.is(f.indicator.as_str()) && f.breakdown == "total" && f.origin == "table"
                 })
             }) else {
                 continue;
@@ -173,7 +65,7 @@ pub fn check(
                 out.push(Finding {
                     report_id: report.report_id.clone(),
                     rule: "prose.table_mismatch",
-                    severity: "warning",
+                    severity: super::Severity::Warning,
                     indicators: fact.indicator.clone(),
                     expected: Some(fact.value),
                     actual: Some(s.value),

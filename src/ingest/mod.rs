@@ -18,6 +18,8 @@ pub mod metadata;
 pub mod national2014;
 pub mod national2019;
 pub mod pdf;
+pub mod pipeline;
+pub mod prose;
 pub mod provincial;
 pub mod repair;
 pub mod template;
@@ -28,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{Problem, Report, ReportMeta, Scope, Template};
+use crate::model::{Problem, ProblemKind, Report, ReportMeta, Scope, Template};
 use metadata::{caption_at, find_title, fullest_jurisdiction, jurisdiction_of_body, Caption};
 
 /// Metadata given on the command line; each field, when set, wins over the document.
@@ -107,20 +109,7 @@ pub enum IngestError {
     },
 }
 
-/// A document read: its bytes (kept in the warehouse for provenance) and its reports.
-#[derive(Debug, Clone)]
-pub struct Document {
-    /// The path as given, used as `source_file`.
-    pub source_file: String,
-    /// SHA-256 of the bytes, hex.
-    pub sha256: String,
-    /// The file's extension, for the copy kept in the warehouse.
-    pub extension: String,
-    /// The bytes as read.
-    pub bytes: Vec<u8>,
-    /// The reports found.
-    pub reports: Vec<Report>,
-}
+pub use crate::model::Document;
 
 /// The report files a command line names, and what was passed over on the way.
 #[derive(Debug, Default)]
@@ -414,9 +403,17 @@ pub fn parse_text(
     }
     let regions = find_regions(&lines);
     if regions.is_empty() {
+        if title.is_some() && !looks_tabular(&lines) {
+            return parse_untabled(text, file, overrides, title).map(|r| vec![r]);
+        }
+        let reason = if title.is_some() {
+            "a table seems to be printed (a 统计表/附表 heading or a column of numbers) but matches no template this version reads; pass --template if it is one"
+        } else {
+            "no report title (like '济南市人民政府2017年政府信息公开工作年度报告') and no statistical table (no caption like '2017年度政府信息公开工作情况统计表' and no header '统计指标 单位 统计数')"
+        };
         return Err(IngestError::NoReport {
             file: file.into(),
-            reason: "no statistical table (no caption like '2017年度政府信息公开工作情况统计表' and no header '统计指标 单位 统计数')".into(),
+            reason: reason.into(),
         });
     }
     let mut reports: Vec<Report> = Vec::new();
@@ -503,6 +500,7 @@ pub fn parse_text(
                     table.missing.len(),
                     table.missing[0]
                 ),
+                kind: ProblemKind::Unreadable,
             });
         }
         if table.figures.is_empty() && table.unmapped.is_empty() {
@@ -628,6 +626,102 @@ fn parse_provincial(
     )
 }
 
+/// True when the document shows signs of a statistical table: a column header of one
+/// (指标名称, 计量单位, 统计指标 — also when printed a character per line) or a short heading
+/// naming one (附表, …统计表). Such a document read as "no table" would lose its table
+/// silently, so it stays an error instead. Prose that mentions a table in a sentence
+/// ("并附相关的说明和指标统计表") is no sign.
+fn looks_tabular(lines: &[&str]) -> bool {
+    let compact = |l: &str| -> String {
+        label::fold_width(l)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    };
+    let all: String = lines.iter().map(|l| compact(l)).collect();
+    let headers = ["指标名称", "计量单位", "统计指标", "历年累计"];
+    headers.iter().any(|h| all.contains(h))
+        || lines.iter().any(|l| {
+            let c = compact(l);
+            c.chars().count() <= 40 && ["附表", "统计表", "情况表"].iter().any(|w| c.contains(w))
+        })
+}
+
+/// A report that prints no table (template `none`): the figures its prose states
+/// (`templates/prose.toml`), marked `origin = 'prose'`. Two sentences stating different
+/// figures for one code: neither is stored, a problem names both.
+fn parse_untabled(
+    text: &str,
+    file: &str,
+    overrides: &Overrides,
+    title: Option<metadata::Title>,
+) -> Result<Report, IngestError> {
+    use crate::model::{Breakdown, Figure, Origin};
+    let title_line = title.as_ref().map_or(1, |t| t.line);
+    let year = overrides
+        .year
+        .or(title.as_ref().map(|t| t.year))
+        .unwrap_or(0);
+    let mut by_code: Vec<(&'static str, Vec<prose::Stated>)> = Vec::new();
+    for s in prose::statements(text) {
+        let code = s.code_for(year);
+        match by_code.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, v)) => v.push(s),
+            None => by_code.push((code, vec![s])),
+        }
+    }
+    let mut tables = national2019::Tables {
+        figures: Vec::new(),
+        problems: Vec::new(),
+        notes: Vec::new(),
+        matrix_template: None,
+        lines: (title_line, title_line),
+    };
+    for (code, said) in by_code {
+        let first = &said[0];
+        if let Some(other) = said.iter().find(|s| s.value != first.value) {
+            tables.problems.push(Problem {
+                source_line: first.line,
+                label: first.text.clone(),
+                raw_text: format!("{} | {}", first.value, other.value),
+                indicator: Some(code),
+                message: format!(
+                    "the prose states {} (line {}: '{}') and {} (line {}: '{}') for {code}: ambiguous, neither is stored",
+                    first.value, first.line, first.text, other.value, other.line, other.text
+                ),
+                kind: ProblemKind::Ambiguous,
+            });
+            continue;
+        }
+        let unit = crate::catalog::catalog().get(code).map_or("", |i| i.unit);
+        tables.lines.1 = tables.lines.1.max(first.line);
+        tables.figures.push(Figure {
+            indicator: code,
+            breakdown: Breakdown::Total,
+            value: first.value,
+            unit,
+            derived: false,
+            source_line: first.line,
+            template: Template::None,
+            origin: Origin::Prose,
+        });
+    }
+    let applications = if year >= 2019 {
+        "application.new"
+    } else {
+        "application.received"
+    };
+    one_table_report(
+        text,
+        file,
+        overrides,
+        title,
+        tables,
+        Template::None,
+        applications,
+    )
+}
+
 /// The report of a document with one set of tables: body and year from the title, the
 /// jurisdiction its fullest name in the text, the scope from the prose where the prose's
 /// count of applications (`applications`) is the table's.
@@ -691,6 +785,7 @@ fn one_table_report(
         raw_text: String::new(),
         indicator: None,
         message: format!("scope {}: {why}", scope.as_str()),
+        kind: ProblemKind::Note,
     });
     Ok(Report {
         meta: ReportMeta {
@@ -739,6 +834,7 @@ fn place(report: &mut Report, text: &str, overrides: &Overrides) {
                 raw_text: String::new(),
                 indicator: None,
                 message: format!("jurisdiction '{}' {why}: kept as printed, without a division code; pass --division CODE", report.meta.jurisdiction),
+                kind: ProblemKind::Note,
             });
             None
         }

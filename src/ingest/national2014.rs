@@ -6,7 +6,7 @@
 //! is resolved by its key *within the current section*, never by its label alone. A section is
 //! recognised by its own label, not by its ordinal, because provinces add and renumber sections.
 
-use crate::model::{Figure, Problem, UnmappedRow};
+use crate::model::{Figure, Problem, ProblemKind, UnmappedRow};
 
 use super::label::{label_key, numbering, paren_balance, Numbering};
 use super::lines::{classify, Cells, TableLine};
@@ -270,6 +270,7 @@ pub fn read_table(lines: &[&str], first_line: u32, closed: bool) -> TableContent
                 raw_text: format!("{u} {raw_value}"),
                 indicator: spec.code,
                 message: format!("the row has a cell too many or its cells are shifted (unit column reads '{u}'); left out"),
+                kind: ProblemKind::Unreadable,
             });
             continue;
         }
@@ -312,6 +313,7 @@ fn read_value(
         raw_text: raw.clone(),
         indicator: Some(code),
         message,
+        kind: ProblemKind::Unreadable,
     };
     let (mut value, glued_unit) = match parse_cell(&raw) {
         Ok(Cell::Blank) => return,
@@ -355,6 +357,7 @@ fn read_value(
         derived: false,
         source_line: row.line,
         template: crate::model::Template::National2014,
+        origin: crate::model::Origin::Table,
     });
 }
 

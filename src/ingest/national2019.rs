@@ -13,7 +13,7 @@
 //! ambiguous and nothing of them is stored. The template is decided per table, because real
 //! reports mix them (Hongze prints the 2021 table 二 with the 2019 table 三).
 
-use crate::model::{Breakdown, Figure, Problem, Template};
+use crate::model::{Breakdown, Figure, Problem, ProblemKind, Template};
 
 use super::align;
 use super::template::{self, TableTemplate, TemplateDef};
@@ -355,12 +355,13 @@ pub(crate) fn adopt(
         .collect();
     out.figures.retain(|f| !is_cell(f));
     out.problems.retain(|p| table_of(p) != table.id);
-    let problem = |line: usize, cell: Option<usize>, message: String| Problem {
+    let problem = |line: usize, cell: Option<usize>, message: String, kind| Problem {
         source_line: line as u32 + 1,
         label: table.title.clone(),
         raw_text: String::new(),
         indicator: cell.map(|c| table.cells[c].code),
         message,
+        kind,
     };
     for p in &a.placed {
         let c = table.cells[p.cell];
@@ -373,6 +374,7 @@ pub(crate) fn adopt(
                     c.code,
                     c.breakdown.as_str()
                 ),
+                ProblemKind::Ambiguous,
             ));
             continue;
         }
@@ -380,10 +382,12 @@ pub(crate) fn adopt(
             .push(figure(c.code, c.breakdown, p.value, p.line, template));
     }
     for (line, cell, message) in a.ambiguous {
-        out.problems.push(problem(line, cell, message));
+        out.problems
+            .push(problem(line, cell, message, ProblemKind::Ambiguous));
     }
     for (line, cell, message) in a.notes {
-        out.notes.push(problem(line, cell, message));
+        out.notes
+            .push(problem(line, cell, message, ProblemKind::Note));
     }
     if table.id == "三" {
         out.matrix_template = Some(template);
@@ -406,6 +410,7 @@ fn figure(
         derived: false,
         source_line: line as u32 + 1,
         template,
+        origin: crate::model::Origin::Table,
     }
 }
 
@@ -533,6 +538,7 @@ fn read_proactive(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
                     template,
                     codes.len()
                 ),
+                kind: ProblemKind::Unreadable,
             });
             continue;
         }
@@ -610,6 +616,7 @@ fn read_matrix(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
                         numbers.join(" "),
                         cells.iter().map(u64::to_string).collect::<Vec<_>>().join("|")
                     ),
+                    kind: ProblemKind::Note,
                 });
                 numbers = cells.iter().map(u64::to_string).collect();
             }
@@ -641,6 +648,7 @@ fn read_matrix(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
                 "{} lines of table 三 hold numbers that are not rows of seven (one cell per line?): their rows cannot be placed with certainty (ambiguous, not stored)",
                 broken.len()
             ),
+            kind: ProblemKind::Ambiguous,
         });
     } else {
         for (i, text, raw, row) in &broken {
@@ -653,6 +661,7 @@ fn read_matrix(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
                     "{} numbers where table 三 has 7 per row; row left out",
                     raw.split_whitespace().count()
                 ),
+                kind: ProblemKind::Unreadable,
             });
         }
     }
@@ -674,6 +683,7 @@ fn read_matrix(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
                     labels.len(),
                     runs.len()
                 ),
+                kind: ProblemKind::Ambiguous,
             });
         }
     }
@@ -698,6 +708,7 @@ fn read_matrix(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
                 raw_text: numbers.join(" "),
                 indicator: Some(code),
                 message: format!("{code} printed twice; the second printing is left out"),
+                kind: ProblemKind::Unreadable,
             });
             continue;
         }
@@ -744,6 +755,7 @@ fn read_review(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
                 "{} values where table 四 has 15: the table is left out (ambiguous)",
                 values.len()
             ),
+            kind: ProblemKind::Ambiguous,
         });
         return;
     }
@@ -771,6 +783,7 @@ fn read_review(lines: &[&str], from: usize, to: usize, out: &mut Tables) {
                     "table 四's cells are spread over {} lines and no order of them is certain (its totals do not add up in printed order): left out (ambiguous)",
                     lines_used.len()
                 ),
+                kind: ProblemKind::Ambiguous,
             });
             return;
         }
@@ -838,6 +851,7 @@ fn derive(out: &mut Tables) {
                 derived: true,
                 source_line: parts.iter().map(|p| p.1).min().unwrap_or(0),
                 template: parts[0].2,
+                origin: crate::model::Origin::Table,
             });
         }
     }

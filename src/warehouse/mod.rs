@@ -18,7 +18,6 @@
 //! commit and are removed by the next writer. Replacing a report (same body, year and scope)
 //! rewrites the segments that held it without its rows.
 
-pub mod compact;
 pub mod schema;
 
 use std::collections::{BTreeMap, HashSet};
@@ -35,14 +34,17 @@ use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::errors::ParquetError;
 use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use crate::ingest::Document;
+use crate::model::Document;
 pub use schema::Table;
 
 const MANIFEST: &str = "manifest.json";
 const FORMAT: &str = "gongkai-warehouse";
-/// Layout version: 2 added the place columns (division_code, province, level).
-const VERSION: u32 = 2;
+/// Layout version: 2 added the place columns (division_code, province, level); 3 added
+/// `facts.origin` (table or prose). A version-2 warehouse is upgraded in place by the first
+/// writer that opens it ([`Writer::open`], `gongkai migrate`).
+const VERSION: u32 = 3;
 
 /// What can go wrong with a warehouse; every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -215,6 +217,20 @@ impl Warehouse {
         })
     }
 
+    /// No warehouse yet at `dir`: every table empty (the shell still opens, and files can be
+    /// queried by name).
+    pub fn empty(dir: &Path) -> Self {
+        Warehouse {
+            dir: dir.to_path_buf(),
+            manifest: Manifest::empty(),
+        }
+    }
+
+    /// True when `dir` holds a warehouse (of any layout version).
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(MANIFEST).is_file()
+    }
+
     /// The warehouse directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -363,19 +379,33 @@ impl Warehouse {
     }
 }
 
-fn segment_file(dir: &Path, id: &str, table: Table) -> PathBuf {
+pub(crate) fn segment_file(dir: &Path, id: &str, table: Table) -> PathBuf {
     dir.join("segments")
         .join(id)
         .join(format!("{}.parquet", table.name()))
 }
 
 fn read_manifest(path: &Path) -> Result<Manifest, WarehouseError> {
+    let m = read_manifest_of_any_version(path)?;
+    if m.version == 2 {
+        return Err(WarehouseError::Manifest {
+            path: path.to_path_buf(),
+            message: format!(
+                "layout version 2 (before facts.origin); upgrade it in place: gongkai migrate --data {}",
+                path.parent().unwrap_or(Path::new(".")).display()
+            ),
+        });
+    }
+    Ok(m)
+}
+
+fn read_manifest_of_any_version(path: &Path) -> Result<Manifest, WarehouseError> {
     let text = fs::read_to_string(path).map_err(io(path))?;
     let m: Manifest = serde_json::from_str(&text).map_err(|e| WarehouseError::Manifest {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    if m.format != FORMAT || m.version != VERSION {
+    if m.format != FORMAT || (m.version != VERSION && m.version != 2) {
         return Err(WarehouseError::Manifest {
             path: path.to_path_buf(),
             message: format!(
@@ -430,14 +460,67 @@ impl Writer {
         let path = dir.join(MANIFEST);
         let manifest = match (path.exists(), rebuild) {
             (false, _) => Manifest::empty(),
-            (true, false) => read_manifest(&path)?,
+            (true, false) => read_manifest_of_any_version(&path)?,
             (true, true) => read_manifest(&path).unwrap_or_else(|_| Manifest::empty()),
         };
-        Ok(Writer {
+        let mut writer = Writer {
             dir: dir.to_path_buf(),
             manifest,
             _lock: lock,
-        })
+        };
+        if writer.manifest.version == 2 {
+            writer.migrate_from_v2()?;
+        }
+        Ok(writer)
+    }
+
+    /// Layout 2 → 3: every segment rewritten with `facts.origin` (`table`: layout 2 stored
+    /// table figures only), published in one atomic commit like any other.
+    fn migrate_from_v2(&mut self) -> Result<(), WarehouseError> {
+        let generation = self.manifest.generation + 1;
+        let mut segments = Vec::new();
+        for seg in &self.manifest.segments.clone() {
+            let (id, dir) = self.new_segment_dir(generation)?;
+            for table in Table::ALL {
+                let from = segment_file(&self.dir, &seg.id, table);
+                let to = segment_file(&self.dir, &id, table);
+                if table != Table::Facts {
+                    fs::copy(&from, &to).map_err(io(&to))?;
+                    continue;
+                }
+                let mut parts = Vec::new();
+                for batch in read_parquet(&from)? {
+                    parts.push(schema::facts_from_v2(&batch).map_err(|source| {
+                        WarehouseError::Arrow {
+                            path: from.clone(),
+                            source,
+                        }
+                    })?);
+                }
+                let schema = Table::Facts.schema();
+                let merged = datafusion::arrow::compute::concat_batches(&schema, &parts).map_err(
+                    |source| WarehouseError::Arrow {
+                        path: from.clone(),
+                        source,
+                    },
+                )?;
+                write_parquet(&to, &merged)?;
+            }
+            sync_dir(&dir)?;
+            segments.push(Segment { id, ..seg.clone() });
+        }
+        let manifest = Manifest {
+            generation,
+            segments,
+            // Findings name rows, not columns: still those of this content.
+            checks: self
+                .manifest
+                .checks
+                .clone()
+                .map(|c| Checks { generation, ..c }),
+            ..Manifest::empty()
+        };
+        self.publish(manifest)
     }
 
     /// Stores the reports of `docs` in one commit; the changes come back in the order of the
@@ -567,27 +650,26 @@ impl Writer {
 
     /// Stores the findings of `gongkai check` for the current generation (atomically, like
     /// any commit).
-    pub fn store_checks(
-        &mut self,
-        findings: &[crate::check::Finding],
-    ) -> Result<(), WarehouseError> {
+    pub fn store_checks(&mut self, batch: &RecordBatch) -> Result<(), WarehouseError> {
         let generation = self.manifest.generation;
-        let nonce = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let file = format!("checks-{generation:08}-{nonce:09}.parquet");
+        // Named by generation and content: unique by construction, and the same findings
+        // give the same file.
+        let tmp = self.dir.join(".checks.parquet.tmp");
+        write_parquet(&tmp, batch)?;
+        let bytes = fs::read(&tmp).map_err(io(&tmp))?;
+        let hash = Sha256::digest(&bytes);
+        let short: String = hash.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        let file = format!("checks-{generation:08}-{short}.parquet");
         let path = self.dir.join(&file);
-        let batch = schema::checks_batch(findings).map_err(|source| WarehouseError::Arrow {
-            path: path.clone(),
-            source,
-        })?;
-        write_parquet(&path, &batch)?;
+        fs::rename(&tmp, &path).map_err(io(&path))?;
         let old = self.manifest.checks.clone();
         let mut manifest = self.manifest.clone();
-        manifest.checks = Some(Checks { file, generation });
+        manifest.checks = Some(Checks {
+            file: file.clone(),
+            generation,
+        });
         self.publish(manifest)?;
-        if let Some(old) = old {
+        if let Some(old) = old.filter(|o| o.file != file) {
             let _ = fs::remove_file(self.dir.join(old.file));
         }
         Ok(())
@@ -767,6 +849,11 @@ impl Writer {
             facts: kept[0].num_rows() as u64,
             reports: kept[1].num_rows() as u64,
         }))
+    }
+
+    /// The manifest as of the last commit.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
     }
 
     /// The next generation number.

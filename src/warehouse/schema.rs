@@ -13,7 +13,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit}
 use datafusion::arrow::error::ArrowError;
 
 use crate::catalog::{catalog, Kind};
-use crate::ingest::Document;
+use crate::model::Document;
 
 /// A table the warehouse stores in its segments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,11 +100,34 @@ pub fn facts_schema() -> SchemaRef {
         Field::new("value", DataType::Float64, false),
         utf8("unit"),
         Field::new("derived", DataType::Boolean, false),
+        utf8("origin"),
         utf8("source_file"),
         int32("source_line"),
     ]);
     f.extend(place_columns());
     Arc::new(Schema::new(f))
+}
+
+/// A layout-2 `facts` batch (no `origin`) in today's schema: every layout-2 figure came from
+/// a table.
+pub fn facts_from_v2(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let schema = facts_schema();
+    let rows = batch.num_rows();
+    let cols = schema
+        .fields()
+        .iter()
+        .map(|f| match batch.column_by_name(f.name()) {
+            Some(c) => Ok(c.clone()),
+            None if f.name() == "origin" => {
+                Ok(Arc::new(StringArray::from(vec!["table"; rows])) as ArrayRef)
+            }
+            None => Err(ArrowError::SchemaError(format!(
+                "layout-2 facts without column '{}'",
+                f.name()
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(schema, cols)
 }
 
 /// `reports`: one row per report.
@@ -164,27 +187,6 @@ pub fn checks_schema() -> SchemaRef {
         utf8("source_lines"),
         utf8("message"),
     ]))
-}
-
-/// Findings as one record batch.
-pub fn checks_batch(findings: &[crate::check::Finding]) -> Result<RecordBatch, ArrowError> {
-    let s = |f: fn(&crate::check::Finding) -> &str| -> ArrayRef {
-        Arc::new(StringArray::from_iter_values(findings.iter().map(f)))
-    };
-    RecordBatch::try_new(
-        checks_schema(),
-        vec![
-            s(|f| &f.report_id),
-            s(|f| f.rule),
-            s(|f| f.severity),
-            s(|f| &f.indicators),
-            Arc::new(Float64Array::from_iter(findings.iter().map(|f| f.expected))),
-            Arc::new(Float64Array::from_iter(findings.iter().map(|f| f.actual))),
-            s(|f| &f.source_file),
-            s(|f| &f.source_lines),
-            s(|f| &f.message),
-        ],
-    )
 }
 
 /// `indicators`: the catalog, as a table.
@@ -305,6 +307,7 @@ fn facts_batch(docs: &[&Document]) -> Result<RecordBatch, ArrowError> {
     let mut templates: Vec<&'static str> = Vec::new();
     let (mut ind, mut brk, mut val, mut unit, mut der, mut file, mut line) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut origin = Vec::new();
     for d in docs {
         for r in &d.reports {
             let id = r.report_id();
@@ -316,6 +319,7 @@ fn facts_batch(docs: &[&Document]) -> Result<RecordBatch, ArrowError> {
                 val.push(f.value);
                 unit.push(f.unit);
                 der.push(f.derived);
+                origin.push(f.origin.as_str());
                 file.push(d.source_file.as_str());
                 line.push(f.source_line as i32);
             }
@@ -330,6 +334,7 @@ fn facts_batch(docs: &[&Document]) -> Result<RecordBatch, ArrowError> {
         Arc::new(Float64Array::from(val)),
         Arc::new(StringArray::from(unit)),
         Arc::new(BooleanArray::from(der)),
+        Arc::new(StringArray::from(origin)),
         Arc::new(StringArray::from(file)),
         Arc::new(Int32Array::from(line)),
     ]);

@@ -17,8 +17,10 @@ use std::fs::File;
 use datafusion::parquet::arrow::ArrowWriter;
 use futures::StreamExt;
 
-use super::{segment_file, writer_properties, Segment, Table, Warehouse, WarehouseError, Writer};
 use crate::engine::Engine;
+use crate::warehouse::{
+    segment_file, writer_properties, Segment, Table, Warehouse, WarehouseError, Writer,
+};
 
 /// What compaction did.
 pub struct Compacted {

@@ -1,0 +1,347 @@
+//! An ingest run: documents read on every core, committed by one writer, batch by batch.
+//!
+//! Parsing (CPU-bound, on every core) and committing (one writer) overlap: while batch N is
+//! written, batch N+1 is parsed. The hand-over is a rendezvous, so at most two batches are in
+//! memory. Each commit is atomic; a run stopped between commits (a failed commit, Ctrl-C)
+//! leaves the warehouse as of its last commit. What the run did comes back as a [`Summary`];
+//! what a caller prints as it goes is up to its [`Observer`].
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::{read_document, remove_conflicts, Document, Overrides};
+use crate::model::Problem;
+use crate::warehouse::{Change, Writer};
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Metadata given on the command line.
+    pub overrides: Overrides,
+    /// Fail a document on any problem or unmapped row.
+    pub strict: bool,
+    /// The first commit replaces the warehouse.
+    pub rebuild: bool,
+    /// Documents per commit (`None`: one commit for the run).
+    pub batch: Option<usize>,
+}
+
+/// What an ingest run did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Summary {
+    /// Documents committed.
+    pub docs: usize,
+    /// Reports in them (duplicates not counted).
+    pub reports: usize,
+    /// Figures of the reports stored.
+    pub figures: usize,
+    /// Reports added.
+    pub added: usize,
+    /// Reports replaced.
+    pub replaced: usize,
+    /// Reports already stored from the same document.
+    pub unchanged: usize,
+    /// Copies of a document earlier in a batch.
+    pub duplicates: usize,
+    /// Documents that could not be read.
+    pub unread: usize,
+    /// Commits written.
+    pub commits: usize,
+    /// Every failure and problem, each naming its file (and line).
+    pub failures: Vec<String>,
+    /// A commit failed: the run stopped there (earlier commits stand).
+    pub fatal: bool,
+    /// Stopped by the caller (Ctrl-C) before every document was committed.
+    pub interrupted: bool,
+}
+
+impl Summary {
+    /// The one line printed at the end of every run.
+    pub fn line(&self, seconds: f64) -> String {
+        format!(
+            "{} documents, {} reports, {} figures in {seconds:.2} s ({:.0} reports/s): {} added, {} replaced, {} unchanged, {} duplicates, {} failed",
+            self.docs,
+            self.reports,
+            self.figures,
+            self.reports as f64 / seconds.max(1e-9),
+            self.added,
+            self.replaced,
+            self.unchanged,
+            self.duplicates,
+            self.unread
+        )
+    }
+
+    fn count(&mut self, docs: &[Document], changes: &[Change]) {
+        self.commits += 1;
+        self.docs += docs.len();
+        let reports = docs
+            .iter()
+            .flat_map(|d| d.reports.iter().map(move |r| (d, r)));
+        for ((d, r), c) in reports.zip(changes) {
+            match c {
+                Change::Added { .. } => self.added += 1,
+                Change::Replaced { .. } => self.replaced += 1,
+                Change::Unchanged { .. } => self.unchanged += 1,
+                Change::Duplicate { .. } => {
+                    // A duplicate's figures and problems are the first copy's: counted once.
+                    self.duplicates += 1;
+                    continue;
+                }
+            }
+            self.reports += 1;
+            self.figures += r.figures.len();
+            for p in &r.problems {
+                self.failures.push(format!(
+                    "{}:{}: {}",
+                    d.source_file,
+                    p.source_line,
+                    problem_text(p)
+                ));
+            }
+        }
+    }
+}
+
+/// A problem as one line: the row's label, what is wrong, and that it was left out.
+pub fn problem_text(p: &Problem) -> String {
+    if p.label.is_empty() {
+        p.message.clone()
+    } else {
+        format!("'{}': {} (left out)", p.label.trim(), p.message)
+    }
+}
+
+/// What the caller hears as the run goes (from the parsing and the writing threads).
+pub trait Observer: Sync {
+    /// `n` more documents were read (or failed to be).
+    fn read(&self, _n: usize) {}
+    /// A commit was written: the documents and what happened to each of their reports.
+    fn committed(&self, _docs: &[Document], _changes: &[Change]) {}
+}
+
+/// An observer that hears nothing.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// Reads `inputs` and commits them to the warehouse in `data`; `stop` (set by a Ctrl-C
+/// handler) ends the run before the next commit.
+pub fn run(
+    data: &Path,
+    inputs: &[PathBuf],
+    options: &Options,
+    stop: &AtomicBool,
+    observer: &dyn Observer,
+) -> Summary {
+    let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<Document>>(0);
+    let (mut summary, parse_failures) = std::thread::scope(|s| {
+        let writer = s.spawn(|| commit_batches(data, options, batches, stop, observer));
+        let mut parse_failures: Vec<String> = Vec::new();
+        for chunk in inputs.chunks(options.batch.unwrap_or(usize::MAX).max(1)) {
+            let (docs, failed) = read_parallel(chunk, options, stop, observer);
+            parse_failures.extend(failed);
+            // The writer hangs up after a failed commit: read no further.
+            if stop.load(Ordering::Relaxed) || (!docs.is_empty() && to_writer.send(docs).is_err()) {
+                break;
+            }
+        }
+        drop(to_writer);
+        let summary = writer.join().unwrap_or_else(|_| Summary {
+            failures: vec![
+                "the writer thread failed (nothing after its last commit was written)".into(),
+            ],
+            fatal: true,
+            ..Summary::default()
+        });
+        (summary, parse_failures)
+    });
+    summary.interrupted = stop.load(Ordering::Relaxed);
+    summary.unread = parse_failures.len();
+    let mut failures = parse_failures;
+    failures.append(&mut summary.failures);
+    summary.failures = failures;
+    if summary.docs == 0 && options.rebuild && !summary.fatal && !summary.interrupted {
+        summary
+            .failures
+            .push("--rebuild: no document could be read; the warehouse is left as it was".into());
+    }
+    summary
+}
+
+/// Commits each parsed batch as it arrives, in order; the first commit of a rebuild replaces
+/// the warehouse. Stops at the first failed commit, or when told to.
+fn commit_batches(
+    data: &Path,
+    options: &Options,
+    batches: std::sync::mpsc::Receiver<Vec<Document>>,
+    stop: &AtomicBool,
+    observer: &dyn Observer,
+) -> Summary {
+    let mut out = Summary::default();
+    let mut rebuild_pending = options.rebuild;
+    for mut docs in batches {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        out.failures.extend(remove_conflicts(&mut docs));
+        if docs.is_empty() {
+            continue;
+        }
+        let writer = if rebuild_pending {
+            Writer::open_for_rebuild(data)
+        } else {
+            Writer::open(data)
+        };
+        let changes = match writer.and_then(|mut w| w.commit(&docs, rebuild_pending)) {
+            Ok(c) => c,
+            Err(e) => {
+                out.failures
+                    .push(format!("{e} (this commit was not written)"));
+                out.fatal = true;
+                return out;
+            }
+        };
+        rebuild_pending = false;
+        out.count(&docs, &changes);
+        observer.committed(&docs, &changes);
+    }
+    out
+}
+
+/// Reads documents on every core, keeping their order.
+fn read_parallel(
+    paths: &[PathBuf],
+    options: &Options,
+    stop: &AtomicBool,
+    observer: &dyn Observer,
+) -> (Vec<Document>, Vec<String>) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(paths.len().max(1));
+    let per = paths.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Document, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(per)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut out = Vec::with_capacity(part.len());
+                    for p in part {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        out.push(
+                            read_document(p, &options.overrides, options.strict)
+                                .map_err(|e| e.to_string()),
+                        );
+                        observer.read(1);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err("a parser thread failed".to_string())])
+            })
+            .collect()
+    });
+    let mut docs = Vec::new();
+    let mut failures = Vec::new();
+    for r in results {
+        match r {
+            Ok(d) => docs.push(d),
+            Err(e) => failures.push(e),
+        }
+    }
+    (docs, failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_file(dir: &Path, name: &str, year: i32) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "莆田市农业局{year}年度政府信息公开工作年度报告\n一、概述\n{year}年，本局共受理政府信息公开申请3件。\n"
+            ),
+        )
+        .expect("write");
+        path
+    }
+
+    #[test]
+    fn a_run_counts_what_it_stored_and_what_it_could_not_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = report_file(dir.path(), "a.txt", 2016);
+        let b = report_file(dir.path(), "b.txt", 2017);
+        let copy = dir.path().join("copy.txt");
+        std::fs::copy(&a, &copy).expect("copy");
+        let bad = dir.path().join("bad.txt");
+        std::fs::write(&bad, "not a report\n").expect("write");
+        let data = dir.path().join("w");
+        let s = run(
+            &data,
+            &[a, b, copy, bad],
+            &Options::default(),
+            &AtomicBool::new(false),
+            &Silent,
+        );
+        assert_eq!(
+            (
+                s.docs,
+                s.reports,
+                s.figures,
+                s.added,
+                s.duplicates,
+                s.unread,
+                s.commits
+            ),
+            (3, 2, 2, 2, 1, 1, 1)
+        );
+        assert_eq!(s.failures.len(), 1, "{:?}", s.failures);
+        assert!(s.failures[0].contains("bad.txt"), "{:?}", s.failures);
+        assert!(!s.interrupted && !s.fatal);
+    }
+
+    #[test]
+    fn a_stopped_run_commits_nothing_more() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = report_file(dir.path(), "a.txt", 2016);
+        let data = dir.path().join("w");
+        let s = run(
+            &data,
+            &[a],
+            &Options::default(),
+            &AtomicBool::new(true),
+            &Silent,
+        );
+        assert!(s.interrupted);
+        assert_eq!((s.docs, s.commits), (0, 0));
+        assert!(!data.join("manifest.json").exists());
+    }
+
+    #[test]
+    fn batches_are_committed_one_by_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files: Vec<PathBuf> = (2014..2019)
+            .map(|y| report_file(dir.path(), &format!("{y}.txt"), y))
+            .collect();
+        let options = Options {
+            batch: Some(2),
+            ..Options::default()
+        };
+        let s = run(
+            &dir.path().join("w"),
+            &files,
+            &options,
+            &AtomicBool::new(false),
+            &Silent,
+        );
+        assert_eq!((s.docs, s.added, s.commits), (5, 5, 3));
+    }
+}
