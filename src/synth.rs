@@ -998,7 +998,7 @@ fn undetermined_when_glued(doc: &Doc2021) -> Vec<(&'static str, &'static str)> {
     let codes2 = PROACTIVE_CODES;
     let settled = |printed: &[String], n: usize, ok: &dyn Fn(&[u64]) -> bool| -> Vec<bool> {
         let tokens: Vec<&str> = printed.iter().map(String::as_str).collect();
-        let Some(all) = crate::ingest::align::cuts(&tokens, n, &[]) else {
+        let Some(all) = crate::ingest::align::cuts(&tokens, n, &[], &[]) else {
             return vec![false; n];
         };
         let all: Vec<Vec<u64>> = all

@@ -383,9 +383,15 @@ pub const CUT_CAP: usize = 200_000;
 
 /// Every way to cut glued digit strings into `n` numbers in printed order (a number other than
 /// 0 does not start with 0) that satisfies the row's own identities (`checks`: terms as cell
-/// offsets in the row, tested as soon as their last cell is cut); `None` when a string is not
-/// plain digits or past [`CUT_CAP`] cuts.
-pub fn cuts(printed: &[&str], n: usize, checks: &[Vec<(usize, f64)>]) -> Option<Vec<Vec<f64>>> {
+/// offsets in the row, tested as soon as their last cell is cut) and bounds (`bounds`: cell
+/// offsets (big, small), Fujian's 历年累计 ≥ 本年度); `None` when a string is not plain digits
+/// or past [`CUT_CAP`] cuts.
+pub fn cuts(
+    printed: &[&str],
+    n: usize,
+    checks: &[Vec<(usize, f64)>],
+    bounds: &[(usize, usize)],
+) -> Option<Vec<Vec<f64>>> {
     if printed
         .iter()
         .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
@@ -400,6 +406,7 @@ pub fn cuts(printed: &[&str], n: usize, checks: &[Vec<(usize, f64)>]) -> Option<
     struct Cut<'a> {
         n: usize,
         checks: Vec<(usize, &'a Vec<(usize, f64)>)>,
+        bounds: &'a [(usize, usize)],
         acc: Vec<f64>,
         out: Vec<Vec<f64>>,
         tried: usize,
@@ -437,7 +444,10 @@ pub fn cuts(printed: &[&str], n: usize, checks: &[Vec<(usize, f64)>]) -> Option<
             let at = c.acc.len() - 1;
             let ok = c.checks.iter().all(|(last, terms)| {
                 *last != at || holds(terms.iter().map(|&(k, s)| s * c.acc[k]).sum())
-            });
+            }) && c
+                .bounds
+                .iter()
+                .all(|&(big, small)| big.max(small) != at || c.acc[big] >= c.acc[small]);
             let go_on = !ok || go(c, &rest[len..], tokens);
             c.acc.pop();
             if !go_on {
@@ -449,6 +459,7 @@ pub fn cuts(printed: &[&str], n: usize, checks: &[Vec<(usize, f64)>]) -> Option<
     let mut c = Cut {
         n,
         checks,
+        bounds,
         acc: Vec::new(),
         out: Vec::new(),
         tried: 0,
@@ -461,6 +472,7 @@ fn holds(sum: f64) -> bool {
 }
 
 /// A row's possible readings.
+#[derive(Clone)]
 struct Candidates {
     seg: usize,
     readings: Vec<Vec<f64>>,
@@ -479,6 +491,18 @@ pub fn align(
     allow_unproven_runs: bool,
     glued: bool,
 ) -> Aligned {
+    align_with(table, tokens, allow_unproven_runs, glued, &[])
+}
+
+/// [`align`], with cells whose values the document states elsewhere (`known`: cell index and
+/// value, e.g. from its prose) as evidence among a row's readings.
+pub fn align_with(
+    table: &TableTemplate,
+    tokens: &[Located],
+    allow_unproven_runs: bool,
+    glued: bool,
+    known: &[(usize, f64)],
+) -> Aligned {
     let mut out = Aligned::default();
     let (segs, orphans) = segments(table, tokens);
     // A row whose label is followed by no value at all reads as printed blank (provable as
@@ -492,7 +516,7 @@ pub fn align(
                 || (s.values.len() <= n + MAX_JOINS && s.values.iter().all(|v| is_digits(&v.2)))
         });
     if local {
-        align_local(table, &segs, allow_unproven_runs, glued, &mut out);
+        align_local(table, &segs, allow_unproven_runs, glued, known, &mut out);
         let values = tokens
             .iter()
             .filter(|t| matches!(t.token, Token::Value(..)))
@@ -768,13 +792,16 @@ fn blocks(table: &TableTemplate, values: &[f64]) -> Option<Vec<(Vec<f64>, Vec<us
 
 /// How a document may have printed a row other than cell for cell.
 #[derive(Debug, Clone, Copy)]
-struct Hypotheses {
+struct Hypotheses<'k> {
     /// Runs of equal cells printed once are proven elsewhere in the document.
     unproven_runs: bool,
     /// The document's whitespace was collapsed: short rows are glued digits.
     glued: bool,
     /// The table has both short and long rows: values moved between rows.
     moved: bool,
+    /// Cells whose value the document states elsewhere (its prose): evidence that chooses
+    /// among a row's readings, never a value stored by itself.
+    known: &'k [(usize, f64)],
 }
 
 /// The row's own identities (table 三's 总计 column, table 四's totals), as offsets in the row.
@@ -798,6 +825,7 @@ fn raw_readings(
     seg: &Segment,
     n: usize,
     own: &[Vec<(usize, f64)>],
+    bounds: &[(usize, usize)],
     h: Hypotheses,
 ) -> (Vec<Vec<f64>>, How) {
     let printed: Vec<Option<f64>> = seg.values.iter().map(|v| v.0).collect();
@@ -819,8 +847,16 @@ fn raw_readings(
     } else if printed.len() > n {
         (joins(&raw, n), How::Joined)
     } else if h.glued {
-        // Whitespace collapsed: the digits of neighbouring cells may run together.
-        (cuts(&raw, n, own).unwrap_or_default(), How::Cut)
+        // Whitespace collapsed: the digits of neighbouring cells may run together — or, where
+        // no cut fits (a lone `0` for two cells), a run of equal cells printed once.
+        match cuts(&raw, n, own, bounds) {
+            Some(c) if !c.is_empty() => (c, How::Cut),
+            _ if printed.iter().all(Option::is_some) => {
+                let p: Vec<f64> = printed.iter().map(|v| v.unwrap_or(0.0)).collect();
+                (expansions(&p, n), How::Expanded)
+            }
+            _ => (Vec::new(), How::Cut),
+        }
     } else if printed.iter().all(Option::is_some) {
         let p: Vec<f64> = printed.iter().map(|v| v.unwrap_or(0.0)).collect();
         (expansions(&p, n), How::Expanded)
@@ -838,14 +874,40 @@ fn row_readings(
 ) -> Option<(Vec<Vec<f64>>, How)> {
     let row = &table.rows[seg.row];
     let own = own_identities(table, row);
-    let (readings, how) = raw_readings(seg, row.cells.len(), &own, h);
-    let readings: Vec<Vec<f64>> = readings
+    let bounds: &[(usize, usize)] = if row.labels.is_empty() {
+        &[]
+    } else {
+        &table.at_least
+    };
+    let (readings, how) = raw_readings(seg, row.cells.len(), &own, bounds, h);
+    let mut readings: Vec<Vec<f64>> = readings
         .into_iter()
         .filter(|r| {
             own.iter()
                 .all(|id| holds(id.iter().map(|&(k, sg)| sg * r[k]).sum()))
+                && bounds
+                    .iter()
+                    .all(|&(big, small)| r.get(big) >= r.get(small))
         })
         .collect();
+    // What the document states elsewhere narrows the readings — unless it contradicts all of
+    // them (then it is no evidence about this row).
+    let known: Vec<(usize, f64)> = h
+        .known
+        .iter()
+        .filter(|(c, _)| row.cells.contains(c))
+        .map(|&(c, v)| (c - row.cells.start, v))
+        .collect();
+    if !known.is_empty() {
+        let agree: Vec<Vec<f64>> = readings
+            .iter()
+            .filter(|r| known.iter().all(|&(k, v)| r[k] == v))
+            .cloned()
+            .collect();
+        if !agree.is_empty() {
+            readings = agree;
+        }
+    }
     // A reading other than the printed one needs an identity to prove it — except a
     // collapsed run where the document has proven elsewhere that it collapses runs, and
     // glued digits that cut only one way.
@@ -877,6 +939,7 @@ fn align_local(
     segs: &[Segment],
     unproven: bool,
     glued: bool,
+    known: &[(usize, f64)],
     out: &mut Aligned,
 ) {
     // Runs collapsed make rows short, numbers cut in pieces make them long; a table with both
@@ -890,6 +953,7 @@ fn align_local(
         unproven_runs: unproven,
         glued,
         moved: short && long,
+        known,
     };
     let mut fixed: Vec<Option<f64>> = vec![None; table.cells.len()];
     let mut variable: Vec<Candidates> = Vec::new();
@@ -948,7 +1012,9 @@ fn align_local(
         }
     }
     if !variable.is_empty() {
-        search_readings(table, segs, &fixed, &variable, &search, out);
+        for (vars, ids) in components(table, segs, &variable, &search) {
+            search_readings(table, segs, &fixed, &vars, &ids, out);
+        }
     }
 }
 
@@ -1027,6 +1093,56 @@ fn check_fixed<'t>(
 /// Per cell of the rows still to be read: its value in every combination of their readings
 /// that satisfies the identities (`Ok` when all agree), and how many combinations do.
 type Seen = (Vec<Option<Result<f64, Vec<f64>>>>, usize);
+
+/// The rows still to be read, in groups that no identity links: each group is searched on its
+/// own, so an identity the report breaks leaves only its own rows unread (and a search grows
+/// with the largest group, not with the table).
+fn components<'t>(
+    table: &TableTemplate,
+    segs: &[Segment],
+    variable: &[Candidates],
+    search: &[&'t super::template::Identity],
+) -> Vec<(Vec<Candidates>, Vec<&'t super::template::Identity>)> {
+    let touches = |id: &super::template::Identity, v: &Candidates| {
+        let cells = &table.rows[segs[v.seg].row].cells;
+        id.terms.iter().any(|(c, _)| cells.contains(c))
+    };
+    // Union-find over the variable rows.
+    let mut parent: Vec<usize> = (0..variable.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for id in search {
+        let linked: Vec<usize> = (0..variable.len())
+            .filter(|&k| touches(id, &variable[k]))
+            .collect();
+        for w in linked.windows(2) {
+            let (a, b) = (root(&mut parent, w[0]), root(&mut parent, w[1]));
+            parent[a] = b;
+        }
+    }
+    let mut groups: Vec<(usize, Vec<Candidates>, Vec<&super::template::Identity>)> = Vec::new();
+    for k in 0..variable.len() {
+        let r = root(&mut parent, k);
+        match groups.iter_mut().find(|g| g.0 == r) {
+            Some(g) => g.1.push(variable[k].clone()),
+            None => groups.push((r, vec![variable[k].clone()], Vec::new())),
+        }
+    }
+    for id in search {
+        if let Some(k) = (0..variable.len()).find(|&k| touches(id, &variable[k])) {
+            let r = root(&mut parent, k);
+            if let Some(g) = groups.iter_mut().find(|g| g.0 == r) {
+                g.2.push(id);
+            }
+        }
+    }
+    groups.into_iter().map(|(_, v, ids)| (v, ids)).collect()
+}
 
 fn combine(
     table: &TableTemplate,

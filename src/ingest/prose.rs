@@ -192,9 +192,11 @@ impl Compact {
         let start = self.text[..range.start].rfind(is_stop).map_or(0, |i| {
             i + self.text[i..].chars().next().map_or(1, char::len_utf8)
         });
-        let end = self.text[range.end..]
+        // The first stop after the match's start: a match may end with the stop it consumed
+        // (`…271条。`), and the sentence after it is another.
+        let end = self.text[range.start..]
             .find(is_stop)
-            .map_or(self.text.len(), |i| range.end + i);
+            .map_or(self.text.len(), |i| range.start + i);
         &self.text[start..end]
     }
 }

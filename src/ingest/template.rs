@@ -68,6 +68,8 @@ struct TableDef {
     #[serde(default)]
     column_identities: Vec<String>,
     #[serde(default)]
+    column_bounds: Vec<String>,
+    #[serde(default)]
     identities: Vec<String>,
     row: Vec<RowDef>,
 }
@@ -131,6 +133,9 @@ pub struct TableTemplate {
     pub cells: Vec<Cell>,
     /// Every identity, expanded to cells.
     pub identities: Vec<Identity>,
+    /// Inequalities between a row's cells, as column offsets (`big`, `small`): Fujian's
+    /// 历年累计 ≥ 本年度. Used only to choose among readings of glued digits.
+    pub at_least: Vec<(usize, usize)>,
 }
 
 /// A template file, loaded.
@@ -365,6 +370,21 @@ fn build(file: &str, def: FileDef, template: Template) -> Result<TemplateDef, St
                 });
             }
         }
+        let mut at_least = Vec::new();
+        for text in &t.column_bounds {
+            let offset = |name: &str| {
+                t.columns
+                    .iter()
+                    .position(|c| c == name.trim())
+                    .ok_or_else(|| {
+                        format!("{file}: column bound '{text}': no column '{}'", name.trim())
+                    })
+            };
+            let (big, small) = text
+                .split_once(">=")
+                .ok_or_else(|| format!("{file}: column bound '{text}' is not 'a >= b'"))?;
+            at_least.push((offset(big)?, offset(small)?));
+        }
         tables.push(TableTemplate {
             id: t.id,
             title: t.title,
@@ -372,6 +392,7 @@ fn build(file: &str, def: FileDef, template: Template) -> Result<TemplateDef, St
             rows,
             cells,
             identities,
+            at_least,
         });
     }
     Ok(TemplateDef {
