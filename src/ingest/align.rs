@@ -1126,11 +1126,11 @@ fn components<'t>(
         }
     }
     let mut groups: Vec<(usize, Vec<Candidates>, Vec<&super::template::Identity>)> = Vec::new();
-    for k in 0..variable.len() {
+    for (k, v) in variable.iter().enumerate() {
         let r = root(&mut parent, k);
         match groups.iter_mut().find(|g| g.0 == r) {
-            Some(g) => g.1.push(variable[k].clone()),
-            None => groups.push((r, vec![variable[k].clone()], Vec::new())),
+            Some(g) => g.1.push(v.clone()),
+            None => groups.push((r, vec![v.clone()], Vec::new())),
         }
     }
     for id in search {
