@@ -198,6 +198,9 @@ pub struct ReportMeta {
     pub year: i32,
     /// Whose figures the table counts.
     pub scope: Scope,
+    /// Why the scope is what it is (`the prose: '全市…受理…777件'`, `--scope`…), stored in
+    /// `reports.scope_reason`.
+    pub scope_reason: String,
     /// The table template.
     pub template: Template,
     /// The document's title line, as printed.

@@ -815,23 +815,30 @@ fn scope_for_every_kind_of_body() {
     ];
     for (file, want) in cases {
         let r = read(&fixture(file));
-        assert_eq!(r.meta.scope, want, "{file}: {:?}", r.notes.last());
-        assert!(r
-            .notes
-            .iter()
-            .any(|n| n.message.starts_with(&format!("scope {}:", want.as_str()))));
+        assert_eq!(r.meta.scope, want, "{file}: {}", r.meta.scope_reason);
+        assert!(!r.meta.scope_reason.is_empty(), "{file}");
     }
     // Hongze 2024: 区政府办代表区政府受理…17件, its table 95: unknown, and said why.
     let r = read(&root().join("data/raw/hongze-2024.txt"));
     assert_eq!(r.meta.scope, Scope::Unknown);
-    assert!(r
-        .notes
-        .iter()
-        .any(|n| n.message.contains("17") && n.message.contains("95")));
+    let why = &r.meta.scope_reason;
+    assert!(why.contains("17") && why.contains("95"), "{why}");
     // Huai'an 2024: 全市…受理…申请 N 件, N the table's.
     assert_eq!(
         read(&root().join("data/raw/huaian-2024.txt")).meta.scope,
         Scope::Whole
+    );
+    // Stored with the report, shown on request.
+    let rows = query_csv(
+        &root(),
+        &bundled_data().display().to_string(),
+        "SELECT scope, scope_reason FROM reports WHERE body LIKE '%洪泽区%' AND year = 2024",
+    );
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][0], "unknown");
+    assert!(
+        rows[0][1].contains("17") && rows[0][1].contains("95"),
+        "{rows:?}"
     );
 }
 

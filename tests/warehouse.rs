@@ -26,7 +26,7 @@ fn tables_and_columns_are_as_documented() {
         .collect()
     };
     assert_eq!(cols("facts").join(","), "report_id,jurisdiction,body,scope,year,template,indicator,breakdown,value,unit,derived,origin,source_file,source_line,division_code,province,level");
-    assert_eq!(cols("reports").join(","), "report_id,jurisdiction,body,scope,year,template,title,source_file,sha256,ingested_at,figures,unmapped,problems,division_code,province,level");
+    assert_eq!(cols("reports").join(","), "report_id,jurisdiction,body,scope,year,template,title,source_file,sha256,ingested_at,figures,unmapped,problems,scope_reason,division_code,province,level");
     assert_eq!(
         cols("unmapped").join(","),
         "report_id,source_file,source_line,label,raw_value"
@@ -184,11 +184,20 @@ fn as_layout_2(data: &std::path::Path) {
     use datafusion::parquet::arrow::ArrowWriter;
     use gongkai::warehouse::{read_parquet, Table};
     let w = Warehouse::open(data).expect("warehouse");
-    for path in w.table_files(Table::Facts) {
+    let files = w
+        .table_files(Table::Facts)
+        .into_iter()
+        .map(|p| (p, "origin"))
+        .chain(
+            w.table_files(Table::Reports)
+                .into_iter()
+                .map(|p| (p, "scope_reason")),
+        );
+    for (path, added) in files {
         let batches = read_parquet(&path).expect("read");
         let mut out = Vec::new();
         for b in batches {
-            let at = b.schema().index_of("origin").expect("origin");
+            let at = b.schema().index_of(added).expect("a layout-3 column");
             let mut b = b.clone();
             b.remove_column(at);
             out.push(b);
@@ -231,6 +240,14 @@ fn a_layout_2_warehouse_is_refused_with_the_way_out_and_migrated_in_place() {
             "SELECT origin, count(*) FROM facts GROUP BY origin"
         ),
         [["table", "156"]]
+    );
+    assert_eq!(
+        query_csv(
+            dir.path(),
+            "wh",
+            "SELECT count(*) FROM reports WHERE scope_reason IS NULL"
+        ),
+        [["2"]]
     );
     let r = gongkai(dir.path(), &["--data", "wh", "check", "--warehouse"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

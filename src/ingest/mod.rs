@@ -483,6 +483,11 @@ pub fn parse_text(
             .scope
             .or(region.caption.as_ref().map(|c| c.scope))
             .unwrap_or(Scope::Unknown);
+        let scope_reason = match (&overrides.scope, &region.caption) {
+            (Some(_), _) => "--scope".to_string(),
+            (None, Some(c)) => format!("the table's caption (line {})", c.line),
+            (None, None) => "nothing in the document says".to_string(),
+        };
         let first_line = region.start as u32 + 1;
         let table =
             national2014::read_table(&lines[region.start..region.end], first_line, region.closed);
@@ -522,6 +527,7 @@ pub fn parse_text(
                 body,
                 year,
                 scope,
+                scope_reason,
                 template,
                 title: title.as_ref().map(|t| t.text.clone()).unwrap_or_default(),
                 place: crate::model::Place::default(),
@@ -778,21 +784,14 @@ fn one_table_report(
         Some(s) => (s, "--scope".to_string()),
         None => metadata::scope_from_text(text, &body, printed),
     };
-    let mut notes = tables.notes;
-    notes.push(Problem {
-        source_line: title_line,
-        label: body.clone(),
-        raw_text: String::new(),
-        indicator: None,
-        message: format!("scope {}: {why}", scope.as_str()),
-        kind: ProblemKind::Note,
-    });
+    let notes = tables.notes;
     Ok(Report {
         meta: ReportMeta {
             jurisdiction,
             body,
             year,
             scope,
+            scope_reason: why,
             template,
             title: title.as_ref().map(|t| t.text.clone()).unwrap_or_default(),
             place: crate::model::Place::default(),

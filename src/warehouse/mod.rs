@@ -42,7 +42,7 @@ pub use schema::Table;
 const MANIFEST: &str = "manifest.json";
 const FORMAT: &str = "gongkai-warehouse";
 /// Layout version: 2 added the place columns (division_code, province, level); 3 added
-/// `facts.origin` (table or prose). A version-2 warehouse is upgraded in place by the first
+/// `facts.origin` (table or prose) and `reports.scope_reason`. A version-2 warehouse is upgraded in place by the first
 /// writer that opens it ([`Writer::open`], `gongkai migrate`).
 const VERSION: u32 = 3;
 
@@ -391,7 +391,7 @@ fn read_manifest(path: &Path) -> Result<Manifest, WarehouseError> {
         return Err(WarehouseError::Manifest {
             path: path.to_path_buf(),
             message: format!(
-                "layout version 2 (before facts.origin); upgrade it in place: gongkai migrate --data {}",
+                "layout version 2 (before facts.origin and reports.scope_reason); upgrade it in place: gongkai migrate --data {}",
                 path.parent().unwrap_or(Path::new(".")).display()
             ),
         });
@@ -484,20 +484,20 @@ impl Writer {
             for table in Table::ALL {
                 let from = segment_file(&self.dir, &seg.id, table);
                 let to = segment_file(&self.dir, &id, table);
-                if table != Table::Facts {
+                if !matches!(table, Table::Facts | Table::Reports) {
                     fs::copy(&from, &to).map_err(io(&to))?;
                     continue;
                 }
                 let mut parts = Vec::new();
                 for batch in read_parquet(&from)? {
-                    parts.push(schema::facts_from_v2(&batch).map_err(|source| {
+                    parts.push(schema::upgrade_from_v2(table, &batch).map_err(|source| {
                         WarehouseError::Arrow {
                             path: from.clone(),
                             source,
                         }
                     })?);
                 }
-                let schema = Table::Facts.schema();
+                let schema = table.schema();
                 let merged = datafusion::arrow::compute::concat_batches(&schema, &parts).map_err(
                     |source| WarehouseError::Arrow {
                         path: from.clone(),

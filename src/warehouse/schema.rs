@@ -108,10 +108,10 @@ pub fn facts_schema() -> SchemaRef {
     Arc::new(Schema::new(f))
 }
 
-/// A layout-2 `facts` batch (no `origin`) in today's schema: every layout-2 figure came from
-/// a table.
-pub fn facts_from_v2(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let schema = facts_schema();
+/// A layout-2 batch of `table` in today's schema: `facts.origin` is `table` (layout 2 stored
+/// table figures only), `reports.scope_reason` NULL (layout 2 kept no reason).
+pub fn upgrade_from_v2(table: Table, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let schema = table.schema();
     let rows = batch.num_rows();
     let cols = schema
         .fields()
@@ -121,8 +121,13 @@ pub fn facts_from_v2(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
             None if f.name() == "origin" => {
                 Ok(Arc::new(StringArray::from(vec!["table"; rows])) as ArrayRef)
             }
+            None if f.is_nullable() => Ok(datafusion::arrow::array::new_null_array(
+                f.data_type(),
+                rows,
+            )),
             None => Err(ArrowError::SchemaError(format!(
-                "layout-2 facts without column '{}'",
+                "layout-2 {} without column '{}'",
+                table.name(),
                 f.name()
             ))),
         })
@@ -145,6 +150,7 @@ pub fn reports_schema() -> SchemaRef {
         Field::new("figures", DataType::Int64, false),
         Field::new("unmapped", DataType::Int64, false),
         Field::new("problems", DataType::Int64, false),
+        utf8_null("scope_reason"),
     ]);
     f.extend(place_columns());
     Arc::new(Schema::new(f))
@@ -346,6 +352,7 @@ fn reports_batch(docs: &[&Document], ingested_at: i64) -> Result<RecordBatch, Ar
     let mut rc = ReportCols::default();
     let (mut title, mut file, mut sha, mut at, mut figs, mut unm, mut prob) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut why = Vec::new();
     for d in docs {
         for r in &d.reports {
             rc.push(r, &r.report_id());
@@ -356,6 +363,7 @@ fn reports_batch(docs: &[&Document], ingested_at: i64) -> Result<RecordBatch, Ar
             figs.push(r.figures.len() as i64);
             unm.push(r.unmapped.len() as i64);
             prob.push(r.problems.len() as i64);
+            why.push(r.meta.scope_reason.as_str());
         }
     }
     let mut cols = rc.arrays();
@@ -367,6 +375,7 @@ fn reports_batch(docs: &[&Document], ingested_at: i64) -> Result<RecordBatch, Ar
         Arc::new(Int64Array::from(figs)),
         Arc::new(Int64Array::from(unm)),
         Arc::new(Int64Array::from(prob)),
+        Arc::new(StringArray::from(why)),
     ]);
     cols.extend(rc.place_arrays());
     RecordBatch::try_new(reports_schema(), cols)
