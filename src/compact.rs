@@ -18,6 +18,7 @@ use datafusion::parquet::arrow::ArrowWriter;
 use futures::StreamExt;
 
 use crate::engine::Engine;
+use crate::warehouse::schema::PerTable;
 use crate::warehouse::{
     segment_file, writer_properties, Segment, Table, Warehouse, WarehouseError, Writer,
 };
@@ -127,8 +128,8 @@ pub async fn compact(
     let mut facts = 0;
     for year in years {
         let (id, dir) = writer.new_segment_dir(generation)?;
-        let mut counts = [0u64; 4];
-        for (k, table) in Table::ALL.iter().enumerate() {
+        let mut counts: PerTable<u64> = PerTable::default();
+        for table in Table::ALL.iter() {
             let path = segment_file(writer.dir(), &id, *table);
             let sql = match table {
                 Table::Facts => {
@@ -173,7 +174,7 @@ pub async fn compact(
                     group = bucket;
                     // The stored schema exactly (ntile's and the join's types settle here).
                     let part = stored(part, &table.schema()).map_err(perr)?;
-                    counts[k] += part.num_rows() as u64;
+                    *counts.get_mut(*table) += part.num_rows() as u64;
                     w.write(&part).map_err(perr)?;
                 }
             }
@@ -189,11 +190,11 @@ pub async fn compact(
                 path: dir.clone(),
                 source,
             })?;
-        facts += counts[0];
+        facts += counts.facts;
         segments.push(Segment {
             id,
-            facts: counts[0],
-            reports: counts[1],
+            facts: counts.facts,
+            reports: counts.reports,
         });
     }
     let after = segments.len();

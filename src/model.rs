@@ -47,6 +47,8 @@ impl fmt::Display for Template {
 
 impl FromStr for Template {
     type Err = String;
+    /// The built-in templates' names; a user's template is found by
+    /// `ingest::template::by_name` once its directory is loaded.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "national-2014" => Ok(Template::National2014),
@@ -54,12 +56,9 @@ impl FromStr for Template {
             "national-2021" => Ok(Template::National2021),
             "fujian" => Ok(Template::Fujian),
             "none" => Ok(Template::None),
-            other => match crate::ingest::template::user(other) {
-                Some(d) => Ok(d.template),
-                None => Err(format!(
-                "unknown template '{other}' (expected national-2014, national-2019, national-2021 or fujian)"
+            other => Err(format!(
+                "unknown template '{other}' (expected national-2014, national-2019, national-2021, fujian, none, or a template from --templates)"
             )),
-            },
         }
     }
 }

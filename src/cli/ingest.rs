@@ -32,7 +32,12 @@ pub fn run(data: &Path, args: &IngestArgs, stop: Arc<AtomicBool>) -> Result<(), 
             body: args.body.clone(),
             year: args.year,
             scope: args.scope,
-            template: args.template,
+            template: args
+                .template
+                .as_deref()
+                .map(crate::ingest::template::by_name)
+                .transpose()
+                .map_err(Error::Usage)?,
             division: args.division.clone(),
             level: args.level.map(|l| l.as_str().to_string()),
         },

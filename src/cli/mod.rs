@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use error::{Error, EXIT_CODES};
 
-use crate::model::{Scope, Template};
+use crate::model::Scope;
 use crate::output::Format;
 use crate::shell::repl;
 use crate::warehouse::Writer;
@@ -296,8 +296,8 @@ pub struct IngestArgs {
     pub scope: Option<Scope>,
     /// Template: national-2014, national-2019, national-2021, fujian, none (a report printing
     /// no table: figures from its prose), or a template from --templates.
-    #[arg(long, value_parser = |s: &str| s.parse::<Template>())]
-    pub template: Option<Template>,
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
     /// The division (GB/T 2260 code, e.g. 320813), when the jurisdiction's name does not
     /// resolve by itself.
     #[arg(long, value_name = "CODE")]

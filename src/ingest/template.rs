@@ -196,7 +196,7 @@ fn sides(text: &str) -> Result<Vec<(String, f64)>, String> {
 /// Loads one template file.
 pub fn parse(file: &str, text: &str) -> Result<TemplateDef, String> {
     let def: FileDef = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
-    let template: Template = def.name.parse().map_err(|e| format!("{file}: {e}"))?;
+    let template = by_name(&def.name).map_err(|e| format!("{file}: {e}"))?;
     build(file, def, template)
 }
 
@@ -260,6 +260,12 @@ pub fn load_user_dir(dir: &std::path::Path) -> Result<usize, String> {
 /// A template loaded from the user's directory, by name.
 pub fn user(name: &str) -> Option<&'static TemplateDef> {
     USER.get()?.iter().find(|d| d.template.as_str() == name)
+}
+
+/// A template by its name: a built-in one, or one loaded from the user's directory.
+pub fn by_name(name: &str) -> Result<Template, String> {
+    name.parse()
+        .or_else(|e| user(name).map(|d| d.template).ok_or(e))
 }
 
 /// The provincial templates — Fujian's and the user's — in the order their signatures are

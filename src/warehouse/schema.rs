@@ -295,17 +295,62 @@ impl ReportCols {
     }
 }
 
+/// One value per stored table, reached by the table (never by position).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PerTable<T> {
+    /// `facts`
+    pub facts: T,
+    /// `reports`
+    pub reports: T,
+    /// `unmapped`
+    pub unmapped: T,
+    /// `problems`
+    pub problems: T,
+}
+
+impl<T> PerTable<T> {
+    /// Builds one value per table.
+    pub fn try_build<E>(mut f: impl FnMut(Table) -> Result<T, E>) -> Result<Self, E> {
+        Ok(PerTable {
+            facts: f(Table::Facts)?,
+            reports: f(Table::Reports)?,
+            unmapped: f(Table::Unmapped)?,
+            problems: f(Table::Problems)?,
+        })
+    }
+
+    /// The value of `table`.
+    pub fn get(&self, table: Table) -> &T {
+        match table {
+            Table::Facts => &self.facts,
+            Table::Reports => &self.reports,
+            Table::Unmapped => &self.unmapped,
+            Table::Problems => &self.problems,
+        }
+    }
+
+    /// The value of `table`, to change.
+    pub fn get_mut(&mut self, table: Table) -> &mut T {
+        match table {
+            Table::Facts => &mut self.facts,
+            Table::Reports => &mut self.reports,
+            Table::Unmapped => &mut self.unmapped,
+            Table::Problems => &mut self.problems,
+        }
+    }
+}
+
 /// The rows the given documents add to each table, as one batch per table.
 pub fn batches(
     docs: &[&Document],
     ingested_at_micros: i64,
-) -> Result<[RecordBatch; 4], ArrowError> {
-    Ok([
-        facts_batch(docs)?,
-        reports_batch(docs, ingested_at_micros)?,
-        unmapped_batch(docs)?,
-        problems_batch(docs)?,
-    ])
+) -> Result<PerTable<RecordBatch>, ArrowError> {
+    Ok(PerTable {
+        facts: facts_batch(docs)?,
+        reports: reports_batch(docs, ingested_at_micros)?,
+        unmapped: unmapped_batch(docs)?,
+        problems: problems_batch(docs)?,
+    })
 }
 
 fn facts_batch(docs: &[&Document]) -> Result<RecordBatch, ArrowError> {
