@@ -200,42 +200,21 @@ pub fn render(format: Format, result: &ResultSet, out: &mut dyn Write) -> io::Re
     }
 }
 
-fn csv_field(s: &str, sep: u8) -> std::borrow::Cow<'_, str> {
-    let needs = s
-        .bytes()
-        .any(|b| b == sep || b == b'"' || b == b'\n' || b == b'\r');
-    if needs {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
-    }
-}
-
-/// CSV/TSV: header line, LF line ends, NULL as an empty field, quotes only where needed.
+/// CSV/TSV: header line, LF line ends, NULL as an empty field, quotes only where needed —
+/// the `csv` crate's writer (arrow-csv's own), fed the cells as `each_row` formats them: arrow's
+/// formatters, with a whole-number float printed without `.0`, which arrow-csv cannot be told.
 fn render_delimited(result: &ResultSet, out: &mut dyn Write, sep: u8) -> io::Result<()> {
-    let sep_str = if sep == b',' { "," } else { "\t" };
-    let header: Vec<_> = result
-        .schema
-        .fields()
-        .iter()
-        .map(|f| csv_field(f.name(), sep).into_owned())
-        .collect();
-    writeln!(out, "{}", header.join(sep_str))?;
-    // A number never needs quotes.
-    let numeric = result.numeric_columns();
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(sep)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out);
+    w.write_record(result.schema.fields().iter().map(|f| f.name().as_str()))?;
     result.each_row(|row| {
-        for (j, cell) in row.iter().enumerate() {
-            if j > 0 {
-                out.write_all(&[sep])?;
-            }
-            match cell {
-                Some(s) if numeric[j] => out.write_all(s.as_bytes())?,
-                Some(s) => out.write_all(csv_field(s, sep).as_bytes())?,
-                None => {}
-            }
-        }
-        out.write_all(b"\n")
-    })
+        w.write_record(row.iter().map(|c| c.unwrap_or("")))
+            .map_err(io::Error::from)
+    })?;
+    w.flush()
 }
 
 /// A JSON string literal.

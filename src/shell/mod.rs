@@ -101,16 +101,22 @@ fn message(source: &DataFusionError) -> String {
     }
 }
 
-/// The statement's line with a caret under the column the parser names, for an error at
-/// `Line: L, Column: C` of the statement.
-fn caret(statement: &str, source: &DataFusionError) -> Option<String> {
-    use unicode_width::UnicodeWidthStr;
+/// The (line, column) in the statement that a parse error names. sqlparser's `ParserError`
+/// carries its position only in its text (`… at Line: 1, Column: 27`; its tokenizer's error
+/// has a `Location`, its parser's none), so the position is read from there, in this one place.
+fn position(source: &DataFusionError) -> Option<(usize, usize)> {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE
         .get_or_init(|| regex::Regex::new(r"at Line: (\d+), Column: (\d+)").expect("static regex"));
     let text = source.to_string();
     let c = re.captures(&text)?;
-    let (line, column): (usize, usize) = (c[1].parse().ok()?, c[2].parse().ok()?);
+    Some((c[1].parse().ok()?, c[2].parse().ok()?))
+}
+
+/// The statement's line with a caret under the column the parser names.
+fn caret(statement: &str, source: &DataFusionError) -> Option<String> {
+    use unicode_width::UnicodeWidthStr;
+    let (line, column) = position(source)?;
     let shown = statement.lines().nth(line.checked_sub(1)?)?;
     let before: String = shown.chars().take(column.saturating_sub(1)).collect();
     Some(format!("\n  {shown}\n  {}^", " ".repeat(before.width())))
@@ -147,14 +153,10 @@ pub fn closest<'a>(name: &str, candidates: &'a [String]) -> Vec<&'a str> {
 }
 
 fn locate(location: &str, stmt_line: u32, source: &DataFusionError) -> String {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE
-        .get_or_init(|| regex::Regex::new(r"at Line: (\d+), Column: (\d+)").expect("static regex"));
-    let text = source.to_string();
-    let Some(c) = re.captures(&text) else {
+    let Some((line, column)) = position(source) else {
         return location.to_string();
     };
-    let (line, column): (u32, u32) = (c[1].parse().unwrap_or(1), c[2].parse().unwrap_or(1));
+    let line = line as u32;
     let origin = location.rsplit_once(':').map_or(location, |(o, _)| o);
     format!("{origin}:{}:{column}", stmt_line + line - 1)
 }
