@@ -157,6 +157,29 @@ fn xlsx_workbooks_hold_numbers_as_numbers() {
     let sheet = book.worksheet_range("result2").expect("sheet");
     assert_eq!(sheet.get((1, 0)), Some(&Data::Float(0.5)));
     // xlsx needs a file.
+    let dates = dir.path().join("dates.xlsx");
+    let r = gongkai(
+        &root(),
+        &[
+            "--output",
+            dates.to_str().expect("utf8"),
+            "-c",
+            "SELECT DATE '2017-03-01' AS d, TIMESTAMP '2017-03-01 12:00:00' AS t, true AS b",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut book: Xlsx<_> = open_workbook(&dates).expect("a workbook");
+    let sheet = book.worksheet_range("result1").expect("sheet");
+    let cell = |c: u32| sheet.get((1, c as usize)).cloned().expect("a cell");
+    // Dates are date cells (Excel serial 42795 = 2017-03-01), not text.
+    match (cell(0), cell(1)) {
+        (Data::DateTime(d), Data::DateTime(t)) => {
+            assert_eq!(d.as_f64(), 42795.0);
+            assert_eq!(t.as_f64(), 42795.5);
+        }
+        other => panic!("dates as {other:?}"),
+    }
+    assert_eq!(cell(2), Data::Bool(true));
     let r = gongkai(&root(), &["--format", "xlsx", "-c", "SELECT 1"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--output FILE.xlsx"), "{}", r.stderr);

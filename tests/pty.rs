@@ -8,7 +8,12 @@ use rexpect::session::{spawn_with_options, PtySession};
 use crate::util::*;
 
 fn shell(history: &std::path::Path) -> PtySession {
+    shell_with(history, &[])
+}
+
+fn shell_with(history: &std::path::Path, env: &[(&str, &str)]) -> PtySession {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_gongkai"));
+    cmd.envs(env.iter().copied());
     cmd.current_dir(root())
         .env("GONGKAI_HISTORY", history)
         .env("TERM", "xterm")
@@ -40,7 +45,9 @@ fn completes_a_table_and_a_column_and_runs_a_multi_line_statement() {
     p.flush().expect("flush");
     p.exp_string("reports").expect("table completed");
     p.send_line("").expect("enter");
-    // The statement has no ';' yet: Enter continues it.
+    // The statement has no ';' yet: Enter continues it, under the continuation prompt.
+    p.exp_string("...> ").expect("continuation prompt");
+    std::thread::sleep(std::time::Duration::from_millis(300));
     p.send_line("WHERE scope = 'own';").expect("second line");
     p.exp_regex(r" 1 \S*\r\n").expect("one own report");
     prompt(&mut p);
@@ -171,5 +178,95 @@ fn two_statements_and_a_chart_on_one_line() {
         .expect("then its chart");
     prompt(&mut p);
     p.send_line(".quit").expect("quit");
+    p.exp_eof().expect("exits");
+}
+
+/// The continuation prompt; a meta-command typed there runs at once and keeps the statement
+/// (psql's convention); `.last` shows the last result whole, through `$PAGER` when it is
+/// longer than the terminal; `.source` completes report ids, and Tab lists indicator codes
+/// with their Chinese labels.
+#[test]
+fn continuation_pager_last_and_completion_lists() {
+    let dir = workdir();
+    let mut p = shell_with(
+        &dir.path().join("history"),
+        &[
+            ("PAGER", "sed s/^/PAGED:/"),
+            ("COLUMNS", "100"),
+            ("LINES", "30"),
+        ],
+    );
+    p.send_line("SELECT count(*) AS n").expect("first line");
+    p.exp_string("...> ").expect("continuation prompt");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send_line(".timer on")
+        .expect("a meta-command in the middle");
+    p.exp_string("...> ")
+        .expect("still continuing the statement");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send_line("FROM reports;").expect("end of statement");
+    p.exp_regex(r"\d+ rows? in \d+\.\d+ s").expect("ran, timed");
+    prompt(&mut p);
+    p.send_line("SELECT * FROM generate_series(1, 300) AS t(x);")
+        .expect("a long result");
+    p.exp_string("300 rows (40 shown)").expect("cut to 40 rows");
+    prompt(&mut p);
+    p.send_line(".last").expect("show it whole");
+    p.exp_string("PAGED:").expect("through the pager");
+    p.exp_string("299").expect("every row");
+    prompt(&mut p);
+    p.send(".source 济南").expect("type");
+    p.flush().expect("flush");
+    p.send("\t").expect("tab");
+    p.flush().expect("flush");
+    p.exp_string("/2017/").expect("report id completed");
+    p.send_control('c').expect("drop the line");
+    prompt(&mut p);
+    p.send("SELECT 'review.cor").expect("type");
+    p.flush().expect("flush");
+    p.send("\t").expect("tab");
+    p.flush().expect("flush");
+    p.exp_string("rected").expect("the one code completed");
+    p.send_control('c').expect("drop the line");
+    prompt(&mut p);
+    p.send("SELECT 'review.").expect("type");
+    p.flush().expect("flush");
+    p.send("\t\t").expect("tab tab");
+    p.flush().expect("flush");
+    p.exp_string("review.upheld")
+        .expect("the candidates listed");
+    p.send_control('c').expect("drop the line");
+    prompt(&mut p);
+    p.send_line(".quit").expect("quit");
+    p.exp_eof().expect("exits");
+}
+
+/// On a terminal, an ingest shows its progress (documents, rate, time left) and still ends
+/// with its one summary line.
+#[test]
+fn ingest_shows_progress_on_a_terminal() {
+    let dir = workdir();
+    let r = gongkai(
+        dir.path(),
+        &[
+            "synth",
+            "--out",
+            "corpus",
+            "--reports",
+            "400",
+            "--seed",
+            "3",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gongkai"));
+    cmd.current_dir(dir.path())
+        .env("TERM", "xterm")
+        .args(["ingest", "-q", "--data", "wh", "corpus"]);
+    let options = Options::new().timeout_ms(Some(60_000));
+    let mut p = spawn_with_options(cmd, options).expect("spawn");
+    p.exp_regex(r"\d+/400 documents").expect("a progress bar");
+    p.exp_regex(r"400 documents, \d+ reports, \d+ figures")
+        .expect("the summary");
     p.exp_eof().expect("exits");
 }

@@ -10,15 +10,55 @@ use crate::ingest::pipeline::{self, Observer, Options};
 use crate::ingest::{self, Document, Overrides};
 use crate::warehouse::Change;
 
-/// Prints each commit's reports as they are stored.
+/// Prints each commit's reports as they are stored, under a progress bar on a terminal
+/// (documents read, their rate, the time left).
 struct Printer {
     quiet: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Printer {
+    fn new(quiet: bool, documents: usize) -> Self {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(documents as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} documents ({per_sec}, {eta} left) {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Printer { quiet, bar }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 impl Observer for Printer {
+    fn read(&self, n: usize) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n as u64);
+        }
+    }
+
     fn committed(&self, docs: &[Document], changes: &[Change]) {
-        if !self.quiet {
-            describe(docs, changes);
+        let show = || {
+            if !self.quiet {
+                describe(docs, changes);
+            }
+        };
+        match &self.bar {
+            Some(bar) => {
+                bar.suspend(show);
+                bar.set_message(format!("{} reports stored", changes.len()));
+            }
+            None => show(),
         }
     }
 }
@@ -46,8 +86,9 @@ pub fn run(data: &Path, args: &IngestArgs, stop: Arc<AtomicBool>) -> Result<(), 
         batch: args.batch,
     };
     let started = std::time::Instant::now();
-    let printer = Printer { quiet: args.quiet };
+    let printer = Printer::new(args.quiet, inputs.len());
     let summary = pipeline::run(data, &inputs, &options, &stop, &printer);
+    printer.finish();
     if summary.interrupted {
         return Err(Error::Interrupted(match summary.commits {
             0 => "nothing committed".to_string(),

@@ -16,7 +16,7 @@ use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
-pub use table::{render_table, truncate_to_width};
+pub use table::{render_table, render_table_styled, truncate_to_width};
 pub use text::{render_line, render_markdown, render_ndjson};
 pub use xlsx::XlsxBook;
 
@@ -209,10 +209,16 @@ fn render_delimited(result: &ResultSet, out: &mut dyn Write, sep: u8) -> io::Res
         .quote_style(csv::QuoteStyle::Necessary)
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(out);
-    w.write_record(result.schema.fields().iter().map(|f| f.name().as_str()))?;
+    // The csv crate wraps I/O errors; unwrapped, a closed pipe stays a closed pipe.
+    let io_error = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    };
+    w.write_record(result.schema.fields().iter().map(|f| f.name().as_str()))
+        .map_err(io_error)?;
     result.each_row(|row| {
         w.write_record(row.iter().map(|c| c.unwrap_or("")))
-            .map_err(io::Error::from)
+            .map_err(io_error)
     })?;
     w.flush()
 }

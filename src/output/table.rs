@@ -51,6 +51,17 @@ pub fn render_table(
     max_rows: Option<usize>,
     max_width: Option<usize>,
 ) -> io::Result<()> {
+    render_table_styled(result, out, max_rows, max_width, false)
+}
+
+/// [`render_table`], with `color`: the header in bold and NULL dimmed (for a terminal).
+pub fn render_table_styled(
+    result: &ResultSet,
+    out: &mut dyn Write,
+    max_rows: Option<usize>,
+    max_width: Option<usize>,
+    color: bool,
+) -> io::Result<()> {
     let names: Vec<String> = result
         .schema
         .fields()
@@ -112,14 +123,19 @@ pub fn render_table(
         let parts: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
         format!("{l}{}{r}", parts.join(m))
     };
-    let line = |cells: Vec<(&str, bool)>| -> String {
+    // A cell: its text, right-aligned, and its style (ANSI SGR code, only with `color`).
+    let line = |cells: Vec<(&str, bool, &str)>| -> String {
         let parts: Vec<String> = cells
             .iter()
             .zip(&widths)
-            .map(|((s, right), w)| {
+            .map(|((s, right, style), w)| {
                 let cut = truncate_to_width(s, *w);
-                let s = cut.as_str();
-                let pad = " ".repeat(w.saturating_sub(s.width()));
+                let pad = " ".repeat(w.saturating_sub(cut.width()));
+                let s = if color && !style.is_empty() {
+                    format!("\x1b[{style}m{cut}\x1b[0m")
+                } else {
+                    cut
+                };
                 if *right {
                     format!(" {pad}{s} ")
                 } else {
@@ -129,12 +145,14 @@ pub fn render_table(
             .collect();
         format!("│{}│", parts.join("│"))
     };
+    const BOLD: &str = "1";
+    const DIM: &str = "2";
     writeln!(out, "{}", rule("┌", "┬", "┐"))?;
     writeln!(
         out,
         "{}",
         line(project(
-            names.iter().map(|n| (n.as_str(), false)).collect(),
+            names.iter().map(|n| (n.as_str(), false, BOLD)).collect(),
             &shown,
             gap
         ))
@@ -142,13 +160,16 @@ pub fn render_table(
     writeln!(out, "{}", rule("├", "┼", "┤"))?;
     for (i, row) in rows.iter().enumerate() {
         if cut_at == Some(i) {
-            let dots = widths.iter().map(|_| ("…", false)).collect();
+            let dots = widths.iter().map(|_| ("…", false, "")).collect();
             writeln!(out, "{}", line(dots))?;
         }
         let cells = row
             .iter()
             .zip(&numeric)
-            .map(|(c, &num)| (c.as_deref().unwrap_or(NULL), num))
+            .map(|(c, &num)| match c.as_deref() {
+                Some(text) => (text, num, ""),
+                None => (NULL, num, DIM),
+            })
             .collect();
         writeln!(out, "{}", line(project(cells, &shown, gap)))?;
     }
@@ -164,13 +185,13 @@ pub fn render_table(
 
 /// The cells of the columns shown, with a `…` cell where columns are left out.
 fn project<'s>(
-    cells: Vec<(&'s str, bool)>,
+    cells: Vec<(&'s str, bool, &'s str)>,
     shown: &[usize],
     gap: Option<usize>,
-) -> Vec<(&'s str, bool)> {
-    let mut out: Vec<(&str, bool)> = shown.iter().map(|&i| cells[i]).collect();
+) -> Vec<(&'s str, bool, &'s str)> {
+    let mut out: Vec<(&str, bool, &str)> = shown.iter().map(|&i| cells[i]).collect();
     if let Some(g) = gap {
-        out.insert(g, ("…", false));
+        out.insert(g, ("…", false, ""));
     }
     out
 }
@@ -255,6 +276,35 @@ mod tests {
         assert!(
             text.contains("column_4") && !text.contains("columns ("),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn colour_makes_the_header_bold_and_null_dim_and_keeps_the_box() {
+        let schema = Arc::new(Schema::new(vec![Field::new("名称", DataType::Utf8, true)]));
+        let column: ArrayRef = Arc::new(StringArray::from(vec![Some("淮安市"), None]));
+        let batches = vec![RecordBatch::try_new(schema.clone(), vec![column]).expect("batch")];
+        let result = ResultSet {
+            schema,
+            batches: &batches,
+        };
+        let mut out = Vec::new();
+        render_table_styled(&result, &mut out, None, None, true).expect("render");
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(text.contains("\x1b[1m名称\x1b[0m"), "{text}");
+        assert!(text.contains("\x1b[2mNULL\x1b[0m"), "{text}");
+        // Escapes take no columns: every line as wide as without colour.
+        let mut plain = Vec::new();
+        render_table(&result, &mut plain, None, None).expect("render");
+        let plain = String::from_utf8(plain).expect("utf8");
+        let strip = |l: &str| {
+            l.replace("\x1b[1m", "")
+                .replace("\x1b[2m", "")
+                .replace("\x1b[0m", "")
+        };
+        assert_eq!(
+            text.lines().map(strip).collect::<Vec<_>>(),
+            plain.lines().collect::<Vec<_>>()
         );
     }
 }

@@ -1,11 +1,12 @@
 //! Excel workbooks: one worksheet per result, header in bold, numbers as number cells (so
-//! Excel sums them), NULL as an empty cell. Analysts on Chinese Windows open CSV as mojibake
+//! Excel sums them), dates and timestamps as date cells (timestamps in UTC, as stored),
+//! booleans as TRUE/FALSE, NULL as an empty cell. Analysts on Chinese Windows open CSV as mojibake
 //! unless it has a BOM; a real workbook avoids the question.
 
 use std::path::Path;
 
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::arrow::datatypes::{DataType, Float64Type, TimeUnit, TimestampMillisecondType};
 use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
 use unicode_width::UnicodeWidthStr;
 
@@ -38,6 +39,8 @@ impl XlsxBook {
         let sheet = self.book.add_worksheet();
         sheet.set_name(format!("result{}", self.sheets))?;
         let bold = CellFormat::new().set_bold();
+        let date = CellFormat::new().set_num_format("yyyy-mm-dd");
+        let datetime = CellFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
         let numeric = result.numeric_columns();
         let mut widths: Vec<usize> = Vec::new();
         for (c, f) in result.schema.fields().iter().enumerate() {
@@ -59,10 +62,39 @@ impl XlsxBook {
                         .flatten()
                 })
                 .collect();
+            // Dates and timestamps as milliseconds since 1970 (UTC), for Excel's serial dates.
+            let times: Vec<Option<(datafusion::arrow::array::ArrayRef, bool)>> = b
+                .columns()
+                .iter()
+                .map(|col| {
+                    let with_time = match col.data_type() {
+                        DataType::Date32 | DataType::Date64 => false,
+                        DataType::Timestamp(..) => true,
+                        _ => return None,
+                    };
+                    let ms = DataType::Timestamp(TimeUnit::Millisecond, None);
+                    datafusion::arrow::compute::cast(col, &ms)
+                        .ok()
+                        .map(|a| (a, with_time))
+                })
+                .collect();
             for r in 0..b.num_rows() {
                 let text = &cells[(row_index - 1) as usize];
                 for (c, col) in b.columns().iter().enumerate() {
                     if col.is_null(r) {
+                        continue;
+                    }
+                    if let Some((ms, with_time)) = &times[c] {
+                        let v = ms.as_primitive::<TimestampMillisecondType>().value(r);
+                        // Excel's day 0 is 1899-12-30; 1970-01-01 is day 25569.
+                        let serial = v as f64 / 86_400_000.0 + 25_569.0;
+                        let f = if *with_time { &datetime } else { &date };
+                        sheet.write_number_with_format(row_index, c as u16, serial, f)?;
+                        widths[c] = widths[c].max(if *with_time { 19 } else { 10 });
+                        continue;
+                    }
+                    if let Some(b) = col.as_boolean_opt() {
+                        sheet.write_boolean(row_index, c as u16, b.value(r))?;
                         continue;
                     }
                     match &floats[c] {

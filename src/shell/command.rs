@@ -104,6 +104,18 @@ pub const COMMANDS: &[MetaCommand] = &[
         help: "cut table output to N rows (head and tail)",
     },
     MetaCommand {
+        name: ".pager",
+        aliases: &[],
+        args: "on|off",
+        help: "page long tables through $PAGER (less -SRFX if unset) on a terminal",
+    },
+    MetaCommand {
+        name: ".last",
+        aliases: &[],
+        args: "",
+        help: "show the last result again, whole (not cut to .maxrows)",
+    },
+    MetaCommand {
         name: ".bail",
         aliases: &[],
         args: "on|off",
@@ -150,6 +162,10 @@ pub enum Command {
     Timer(bool),
     /// `.maxrows N|off`
     MaxRows(Option<usize>),
+    /// `.pager on|off`
+    Pager(bool),
+    /// `.last`
+    Last,
     /// `.mode`, `.timer`, `.maxrows` or `.bail` without an argument: shows the setting.
     Show(&'static str),
     /// `.quit`
@@ -226,6 +242,9 @@ impl FromStr for Command {
                 }
             },
             ".chart" => Command::Chart,
+            ".last" => Command::Last,
+            ".pager" if arg.is_none() => Command::Show("pager"),
+            ".pager" => Command::Pager(on_off(arg.as_deref())?),
             ".bail" => Command::Bail(on_off(arg.as_deref())?),
             ".timer" => Command::Timer(on_off(arg.as_deref())?),
             ".maxrows" => match arg.as_deref() {

@@ -161,6 +161,53 @@ fn locate(location: &str, stmt_line: u32, source: &DataFusionError) -> String {
     format!("{origin}:{}:{column}", stmt_line + line - 1)
 }
 
+/// The terminal's (columns, rows): as the terminal says, else `$COLUMNS` and `$LINES` (a
+/// terminal that reports no size, as some do inside editors and multiplexers).
+fn screen() -> Option<(usize, usize)> {
+    let env = |name: &str| {
+        std::env::var(name)
+            .ok()?
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+    };
+    match terminal_size::terminal_size() {
+        Some((w, h)) if w.0 > 0 && h.0 > 0 => Some((w.0 as usize, h.0 as usize)),
+        _ => Some((env("COLUMNS")?, env("LINES")?)),
+    }
+}
+
+/// Shows `text` through `$PAGER` (default `less -SRFX`: long lines scroll sideways, colour
+/// kept, no paging when it fits); where the pager cannot start, the text goes to stdout.
+fn page(text: &[u8]) -> Result<(), ShellError> {
+    let pager = std::env::var("PAGER")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "less -SRFX".into());
+    let mut words = pager.split_whitespace();
+    let program = words.next().unwrap_or("less");
+    let child = std::process::Command::new(program)
+        .args(words)
+        .stdin(std::process::Stdio::piped())
+        .spawn();
+    match child {
+        Ok(mut child) => {
+            if let Some(mut stdin) = child.stdin.take() {
+                // The reader may quit before reading all: a closed pipe is no error here.
+                let _ = stdin.write_all(text);
+            }
+            let _ = child.wait();
+            Ok(())
+        }
+        Err(_) => {
+            let mut out = io::stdout().lock();
+            out.write_all(text)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
 /// Where results go.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Destination {
@@ -192,6 +239,10 @@ pub struct Session {
     pub queries_dir: PathBuf,
     /// The warehouse directory (for `.source`, which reads the kept documents).
     pub data_dir: PathBuf,
+    /// Colour in tables on a terminal (header bold, NULL dimmed).
+    pub color: bool,
+    /// Page tables longer than the terminal through `$PAGER` (`.pager`).
+    pub pager: bool,
     bom_written: bool,
     workbooks: HashMap<PathBuf, XlsxBook>,
     last: Option<(SchemaRef, Vec<RecordBatch>)>,
@@ -214,6 +265,8 @@ impl Session {
             once: None,
             queries_dir: PathBuf::from("queries"),
             data_dir: PathBuf::from("data"),
+            color: false,
+            pager: false,
             bom_written: false,
             workbooks: HashMap::new(),
             last: None,
@@ -325,6 +378,17 @@ impl Session {
         Ok(())
     }
 
+    /// `.last`: the last result again, whole.
+    pub fn show_last(&mut self) -> Result<(), ShellError> {
+        if self.last.is_none() {
+            return Err(ShellError::Command("no result yet".into()));
+        }
+        let cut = self.max_rows.take();
+        let shown = self.emit();
+        self.max_rows = cut;
+        shown
+    }
+
     /// Renders the last result to its destination.
     fn emit(&mut self) -> Result<(), ShellError> {
         let Some((schema, batches)) = &self.last else {
@@ -370,10 +434,32 @@ impl Session {
                     *n += 1;
                 }
                 if self.format == Format::Table {
-                    let width = terminal
-                        .then(|| terminal_size::terminal_size().map(|(w, _)| w.0 as usize))
-                        .flatten();
-                    output::render_table(&result, &mut out, self.max_rows, width)?;
+                    let size = terminal.then(screen).flatten();
+                    let width = size.map(|(w, _)| w);
+                    let color = self.color && terminal;
+                    if let (true, Some((_, h))) = (self.pager, size) {
+                        let mut text = Vec::new();
+                        output::render_table_styled(
+                            &result,
+                            &mut text,
+                            self.max_rows,
+                            width,
+                            color,
+                        )?;
+                        if text.iter().filter(|&&b| b == b'\n').count() + 1 >= h {
+                            drop(out);
+                            return page(&text);
+                        }
+                        out.write_all(&text)?;
+                    } else {
+                        output::render_table_styled(
+                            &result,
+                            &mut out,
+                            self.max_rows,
+                            width,
+                            color,
+                        )?;
+                    }
                 } else {
                     output::render(self.format, &result, &mut out)?;
                 }

@@ -76,6 +76,11 @@ pub struct ShellHelper {
     pub columns: Vec<(String, String)>,
     /// Saved query names.
     pub queries: Vec<String>,
+    /// Report ids of the warehouse (for `.source`).
+    pub reports: Vec<String>,
+    /// The lines of the statement typed so far (before the line being edited), so that a
+    /// continuation line completes the columns of the tables named above it.
+    pub pending: std::cell::RefCell<String>,
     files: FilenameCompleter,
 }
 
@@ -99,6 +104,8 @@ impl ShellHelper {
             tables,
             columns,
             queries,
+            reports: Vec::new(),
+            pending: std::cell::RefCell::new(String::new()),
             files: FilenameCompleter::new(),
         }
     }
@@ -129,6 +136,32 @@ impl ShellHelper {
                     .map(String::from)
                     .collect(),
             );
+        }
+        // `.source REPORT INDICATOR`: report ids, then the codes.
+        if head.first() == Some(&".source") {
+            let from: Vec<String> = match head.len() {
+                1 => self.reports.clone(),
+                2 => catalog()
+                    .indicators()
+                    .iter()
+                    .map(|i| i.code.to_string())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let mut v: Vec<String> = from
+                .into_iter()
+                .filter(|c| c.starts_with(word) || (!word.is_ascii() && c.contains(word)))
+                .collect();
+            if head.len() == 2 && !word.is_ascii() {
+                v.extend(
+                    catalog()
+                        .indicators()
+                        .iter()
+                        .filter(|i| i.label_zh.contains(word))
+                        .map(|i| i.code.to_string()),
+                );
+            }
+            return (start, v);
         }
         if head.first() == Some(&".run") && head.len() == 1 {
             return (
@@ -241,13 +274,26 @@ impl Completer for ShellHelper {
         {
             return self.files.complete(line, pos, ctx);
         }
-        let (start, words) = self.candidates(line, pos);
+        // On a continuation line, the statement's earlier lines are context too.
+        let pending = self.pending.borrow();
+        let (start, words) = if pending.is_empty() {
+            self.candidates(line, pos)
+        } else {
+            let full = format!("{pending}\n{line}");
+            let offset = pending.len() + 1;
+            let (start, words) = self.candidates(&full, offset + pos);
+            (start.saturating_sub(offset), words)
+        };
+        // Listed with what they mean: an indicator code with its Chinese label.
         Ok((
             start,
             words
                 .into_iter()
                 .map(|w| Pair {
-                    display: w.clone(),
+                    display: match catalog().get(&w) {
+                        Some(i) => format!("{w}  {}", i.label_zh),
+                        None => w.clone(),
+                    },
                     replacement: w,
                 })
                 .collect(),
@@ -269,25 +315,11 @@ impl Highlighter for ShellHelper {
     }
 }
 
+/// Each Enter hands its line to the loop in [`run`], which gathers a statement's lines under
+/// a continuation prompt (`   ...> `) until its `;`.
 impl Validator for ShellHelper {
-    fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        let input = ctx.input().trim();
-        // Complete when it ends with a `;` or with a meta-command (`SELECT …; .chart`).
-        let ends_with_meta = || {
-            crate::shell::script::split_statements(input)
-                .last()
-                .is_some_and(|s| s.is_meta())
-        };
-        if input.is_empty()
-            || input.starts_with('.')
-            || input.starts_with('\\')
-            || is_complete(input)
-            || ends_with_meta()
-        {
-            Ok(ValidationResult::Valid(None))
-        } else {
-            Ok(ValidationResult::Incomplete)
-        }
+    fn validate(&self, _ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
+        Ok(ValidationResult::Valid(None))
     }
 }
 
@@ -311,8 +343,12 @@ pub async fn run(
         .into_iter()
         .map(|q| q.name)
         .collect();
-    let helper = ShellHelper::new(session.engine.table_names(), queries);
-    let mut rl: Editor<ShellHelper, DefaultHistory> = Editor::new()
+    let mut helper = ShellHelper::new(session.engine.table_names(), queries);
+    helper.reports = report_ids(&session).await;
+    let config = rustyline::Config::builder()
+        .completion_type(rustyline::CompletionType::List)
+        .build();
+    let mut rl: Editor<ShellHelper, DefaultHistory> = Editor::with_config(config)
         .map_err(|e| ShellError::Command(format!("cannot start the line editor: {e}")))?;
     rl.set_helper(Some(helper));
     if let Some(path) = &history {
@@ -328,10 +364,22 @@ pub async fn run(
         );
     }
     session.max_rows = session.max_rows.or(Some(40));
+    session.color = color;
+    session.pager = io::stdout().is_terminal();
+    // The statement being typed, line by line, until its `;`.
+    let mut pending = String::new();
     loop {
-        let line = match rl.readline("gongkai> ") {
+        let prompt = if pending.is_empty() { PROMPT } else { CONTINUE };
+        if let Some(h) = rl.helper() {
+            *h.pending.borrow_mut() = pending.clone();
+        }
+        let line = match rl.readline(prompt) {
             Ok(l) => l,
-            Err(ReadlineError::Interrupted) => continue,
+            // Ctrl-C drops the statement being typed, as in psql.
+            Err(ReadlineError::Interrupted) => {
+                pending.clear();
+                continue;
+            }
             Err(ReadlineError::Eof) => break,
             Err(e) => return Err(ShellError::Command(format!("reading input: {e}"))),
         };
@@ -339,13 +387,38 @@ pub async fn run(
         if input.is_empty() {
             continue;
         }
-        let _ = rl.add_history_entry(input);
-        if let Some(path) = &history {
-            let _ = rl.append_history(path);
+        // A meta-command on a line of its own runs at once, also in the middle of a
+        // statement (which is kept), as in psql.
+        if !pending.is_empty() && (input.starts_with('.') || input.starts_with('\\')) {
+            remember(&mut rl, &history, input);
+            match input.parse::<Command>() {
+                Ok(Command::Quit) => return Ok(()),
+                Ok(cmd) => {
+                    if let Err(e) = apply(&mut session, cmd).await {
+                        report(&e, color);
+                    }
+                }
+                Err(e) => report(&ShellError::Command(e), color),
+            }
+            continue;
         }
+        if !pending.is_empty() {
+            pending.push('\n');
+        }
+        pending.push_str(&line);
+        let ends_with_meta = || {
+            crate::shell::script::split_statements(&pending)
+                .last()
+                .is_some_and(|s| s.is_meta())
+        };
+        if !(is_complete(&pending) || ends_with_meta()) {
+            continue;
+        }
+        let text = std::mem::take(&mut pending);
+        remember(&mut rl, &history, text.trim());
         // Several statements and meta-commands on one line (`SELECT 1; SELECT 2;`,
         // `SELECT …; .chart`) run in turn; the first error ends the line.
-        for stmt in crate::shell::script::split_statements(input) {
+        for stmt in crate::shell::script::split_statements(&text) {
             let result = if stmt.is_meta() {
                 match stmt.sql.parse::<Command>() {
                     Ok(Command::Quit) => return Ok(()),
@@ -362,6 +435,40 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// The prompt, and the one for a statement's further lines (as wide, as in psql).
+const PROMPT: &str = "gongkai> ";
+const CONTINUE: &str = "   ...> ";
+
+/// Adds an entry to the history, and to its file as it is typed.
+fn remember(rl: &mut Editor<ShellHelper, DefaultHistory>, history: &Option<PathBuf>, entry: &str) {
+    let _ = rl.add_history_entry(entry);
+    if let Some(path) = history {
+        let _ = rl.append_history(path);
+    }
+}
+
+/// The warehouse's report ids, for completing `.source` (none when it has no reports).
+async fn report_ids(session: &Session) -> Vec<String> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::DataType;
+    let Ok(batches) = session
+        .engine
+        .sql("SELECT DISTINCT report_id FROM reports ORDER BY 1")
+        .await
+    else {
+        return Vec::new();
+    };
+    let mut ids = Vec::new();
+    for b in &batches {
+        // Read as stored or as string views: either way, as text.
+        if let Ok(a) = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8) {
+            let a = a.as_string::<i32>();
+            ids.extend((0..a.len()).map(|i| a.value(i).to_string()));
+        }
+    }
+    ids
 }
 
 /// Prints an error on stderr, in calm red on a terminal when colour is on.
@@ -395,6 +502,7 @@ pub async fn apply(session: &mut Session, cmd: Command) -> Result<(), ShellError
                 "mode" => session.format.to_string(),
                 "timer" => on(session.timer).to_string(),
                 "bail" => on(session.bail).to_string(),
+                "pager" => on(session.pager).to_string(),
                 _ => session.max_rows.map_or("off".into(), |n| n.to_string()),
             };
             println!("{what}: {value}");
@@ -402,6 +510,8 @@ pub async fn apply(session: &mut Session, cmd: Command) -> Result<(), ShellError
         Command::Timer(on) => session.timer = on,
         Command::MaxRows(n) => session.max_rows = n,
         Command::Bail(on) => session.bail = on,
+        Command::Pager(on) => session.pager = on,
+        Command::Last => session.show_last()?,
         Command::Output(None, _) => session.output = Destination::Stdout,
         Command::Output(Some(f), bom) => {
             session.output = Session::open_destination(f.as_ref(), bom)?
@@ -535,5 +645,48 @@ mod tests {
         let h = helper();
         assert_eq!(h.candidates(".ta", 3).1, vec![".tables".to_string()]);
         assert_eq!(h.candidates(".run ra", 7).1, vec!["ranking".to_string()]);
+    }
+
+    #[test]
+    fn listed_codes_carry_their_label_and_continuation_lines_see_the_statement() {
+        let h = helper();
+        let history = DefaultHistory::new();
+        let ctx = Context::new(&history);
+        let line = "SELECT 1 FROM facts WHERE indicator = 'review.cor";
+        let (_, pairs) = h.complete(line, line.len(), &ctx).expect("complete");
+        assert_eq!(pairs.len(), 1);
+        assert_eq!(pairs[0].replacement, "review.corrected");
+        assert!(
+            pairs[0].display.contains("被依法纠错数"),
+            "{}",
+            pairs[0].display
+        );
+        // The table named on the line above decides the columns offered here.
+        *h.pending.borrow_mut() = "SELECT count(*) FROM reports".into();
+        let (start, pairs) = h.complete("WHERE tit", 9, &ctx).expect("complete");
+        assert_eq!(start, 6);
+        assert_eq!(
+            pairs
+                .iter()
+                .map(|p| p.replacement.as_str())
+                .collect::<Vec<_>>(),
+            ["title"]
+        );
+    }
+
+    #[test]
+    fn source_completes_report_ids_then_codes() {
+        let mut h = helper();
+        h.reports = vec![
+            "济南市人民政府/2017/own".into(),
+            "济南市人民政府/2017/whole".into(),
+        ];
+        let line = ".source 济南";
+        assert_eq!(h.candidates(line, line.len()).1.len(), 2);
+        let line = ".source 济南市人民政府/2017/own review.cor";
+        assert_eq!(
+            h.candidates(line, line.len()).1,
+            vec!["review.corrected".to_string()]
+        );
     }
 }
