@@ -1,7 +1,7 @@
 //! `gongkai compact`: many small segments (one per ingest) become one segment per year; in it,
 //! each row group holds a range of reports, its facts clustered by breakdown and indicator.
 //!
-//! Why this layout (measured in shared/perf-notes.md and BENCHMARKS.md): with rows clustered
+//! Why this layout (measured in BENCHMARKS.md, "The layout and what each lever measured"): with rows clustered
 //! by indicator, page statistics skip most of a row group for the analysts' queries (a few
 //! indicators' totals). Breakdown comes first because nearly every analysis asks for the
 //! `total` rows, and the 2019/2021 table 三 prints seven applicant columns beside each total:
@@ -33,9 +33,9 @@ pub struct Compacted {
     pub facts: u64,
 }
 
-/// Facts in a row group: a range of about 2,200 reports of the 2021 template. Measured at 50M
-/// facts (BENCHMARKS.md): 2^19 with 4,096-row pages against 2^18 with 2,048: aggregates
-/// 0.18–0.23 s against 0.21–0.33 s, one report 0.022 s against 0.016 s.
+/// Facts in a row group: a range of about 2,200 reports of the 2021 template. Chosen by
+/// measurement at 50M facts against smaller groups and pages (BENCHMARKS.md, "Row-group size
+/// and page size").
 pub const FACTS_PER_GROUP: u64 = 1 << 19;
 
 /// A year's facts in their stored order: `groups` ranges of reports (by report_id), each
@@ -45,8 +45,7 @@ pub const FACTS_PER_GROUP: u64 = 1 << 19;
 /// Why both: an analysis asks for a few indicators' `total` rows, which the page index then
 /// finds in a page or two of every row group; "all figures of one report" reads one row group,
 /// which the min/max statistics of `report_id` pick out (a layout sorted by indicator alone
-/// spreads a report over every page of its year: 0.34 s at 50M facts, measured; 0.02 s this
-/// way).
+/// spreads a report over every page of its year: measured in BENCHMARKS.md).
 fn facts_in_order(year: i32, groups: u64) -> String {
     format!(
         "SELECT CAST(coalesce(g.grp, 0) AS BIGINT) AS __group, f.* \

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// Which national table template a table follows (formats.md §1).
+/// Which table template a table follows (`templates/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Template {
     /// 《政府信息公开情况统计表》 of 国办发〔2014〕32号, used for the 2014–2018 reports.
@@ -63,7 +63,7 @@ impl FromStr for Template {
     }
 }
 
-/// Whose figures a table counts (formats.md §1d).
+/// Whose figures a table counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// 全市/全区/全省: the whole jurisdiction, subordinate bodies included.

@@ -1,4 +1,4 @@
-//! The canonical indicator codes (`shared/catalog.tsv`, plus an English label per code).
+//! The canonical indicator codes (`src/catalog/indicators.tsv`: the project's catalog of codes, with an English label per code).
 //!
 //! The catalog is compiled into the binary: the codes are the contract between the ingester,
 //! the warehouse and every saved query, so a binary and its catalog can never disagree. It is

@@ -45,15 +45,14 @@ impl Engine {
         memory_limit: Option<usize>,
     ) -> Result<Self, DataFusionError> {
         // Under a limit, strings are read as stored: the pool charges a sort of string views
-        // for the whole buffers they point into (review_correction_rate at 50M facts: its
-        // sorter "consumed" 420 MB of a 512 MB limit in a 275 MB process), so a limit that
-        // should be ample fails.
+        // for the whole buffers they point into, so a limit that should be ample fails
+        // (BENCHMARKS.md, "Memory limit").
         Self::open_with(warehouse, memory_limit, memory_limit.is_none())
     }
 
     /// A session that reads strings as stored (`Utf8`), for rewriting the warehouse: a sort
     /// of string views is charged, batch by batch, for the whole page buffers the views point
-    /// into, and a year's compaction under a 4 GiB limit failed on that (at 50M facts).
+    /// into, and a year's compaction under a 4 GiB limit failed on that (BENCHMARKS.md).
     pub fn open_for_rewrite(
         warehouse: &Warehouse,
         memory_limit: Option<usize>,
@@ -135,10 +134,10 @@ impl Engine {
     ///
     /// Page statistics of the compacted layout already narrow an analysis to the pages of its
     /// indicators; evaluating the filter again row by row while decoding (Parquet filter
-    /// pushdown) then costs more than it saves (refusal_reasons at 50M facts: 0.19 s with,
-    /// 0.14 s without). A point lookup — `report_id = '…'` and the like — is the opposite: its
-    /// row group holds thousands of reports, and decoding only the matching rows is what makes
-    /// it cheap (0.018 s with, 0.060 s without). So row-level filtering is on exactly when the
+    /// pushdown) then costs more than it saves. A point lookup — `report_id = '…'` and the
+    /// like — is the opposite: its row group holds thousands of reports, and decoding only the
+    /// matching rows is what makes it cheap (both measured in BENCHMARKS.md, "Parquet filter
+    /// pushdown"). So row-level filtering is on exactly when the
     /// statement compares an identifier column with a literal. A `SET` of the option by the
     /// user wins.
     pub async fn plan(&self, sql: &str) -> Result<DataFrame, DataFusionError> {

@@ -455,7 +455,7 @@ pub fn parse_text(
                 file: file.into(),
                 line: caption_line,
                 message: format!(
-                    "{template} tables (reports for 2019 onward) are not read yet; this version reads national-2014 tables"
+                    "this table has a national-2014 caption, but the report is read as {template} (for {year}) and its tables (收到和处理政府信息公开申请情况…) were not found; pass --template national-2014 if the table is the 2014 one"
                 ),
             });
         }

@@ -1,4 +1,4 @@
-//! The national 《政府信息公开情况统计表》 of 2014–2018 (`national-2014`, formats.md §1a).
+//! The national 《政府信息公开情况统计表》 of 2014–2018 (`national-2014`, `templates/national-2014.toml`).
 //!
 //! The table is a hierarchy: sections 一 … 十三, rows （一） under them, items 1. and 其中
 //! under those. The same label means different things under different sections (市政府及其部门

@@ -1,5 +1,5 @@
 //! The national templates since 2019 (`national-2019`, revised as `national-2021`;
-//! formats.md §1b–1c): table 二 (proactive-disclosure blocks), table 三 (the application
+//! `templates/national-2019.toml`, `templates/national-2021.toml`): table 二 (proactive-disclosure blocks), table 三 (the application
 //! matrix, seven applicant columns) and table 四 (fifteen review and litigation figures).
 //!
 //! Text extracted from PDFs scatters these tables: labels wrap over several lines, numbers sit
