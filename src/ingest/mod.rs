@@ -416,8 +416,20 @@ pub fn parse_text(
             reason: reason.into(),
         });
     }
+    parse_national2014(&lines, &regions, file, overrides, title)
+}
+
+/// The reports of a document with national-2014 tables: one per table region (Jinan prints
+/// its table for the whole city and again for the city's own bodies).
+fn parse_national2014(
+    lines: &[&str],
+    regions: &[Region],
+    file: &str,
+    overrides: &Overrides,
+    title: Option<metadata::Title>,
+) -> Result<Vec<Report>, IngestError> {
     let mut reports: Vec<Report> = Vec::new();
-    for region in &regions {
+    for region in regions {
         let caption_line = region
             .caption
             .as_ref()
