@@ -466,19 +466,7 @@ fn copies_of_one_document_are_duplicates_and_the_summary_counts_them() {
 #[test]
 fn ctrl_c_stops_an_ingest_before_its_commit_and_says_so() {
     let dir = workdir();
-    let r = gongkai(
-        dir.path(),
-        &[
-            "synth",
-            "--out",
-            "corpus",
-            "--reports",
-            "3000",
-            "--seed",
-            "5",
-        ],
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    synth_corpus(dir.path(), 3000, 5);
     let child = command(dir.path())
         .args(["ingest", "-q", "--data", "wh", "corpus"])
         .stdin(std::process::Stdio::null())

@@ -246,19 +246,7 @@ fn continuation_pager_last_and_completion_lists() {
 #[test]
 fn ingest_shows_progress_on_a_terminal() {
     let dir = workdir();
-    let r = gongkai(
-        dir.path(),
-        &[
-            "synth",
-            "--out",
-            "corpus",
-            "--reports",
-            "400",
-            "--seed",
-            "3",
-        ],
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    synth_corpus(dir.path(), 400, 3);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_gongkai"));
     cmd.current_dir(dir.path())
         .env("TERM", "xterm")

@@ -214,3 +214,13 @@ pub fn bundled(dir: &Path, args: &[&str]) -> Run {
     all.extend_from_slice(args);
     gongkai(dir, &all)
 }
+
+/// Writes a synthetic corpus of `reports` documents into `dir/corpus` (`gongkai synth`).
+pub fn synth_corpus(dir: &Path, reports: usize, seed: u64) {
+    let (n, seed) = (reports.to_string(), seed.to_string());
+    let r = gongkai(
+        dir,
+        &["synth", "--out", "corpus", "--reports", &n, "--seed", &seed],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
