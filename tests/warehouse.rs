@@ -251,4 +251,13 @@ fn a_layout_2_warehouse_is_refused_with_the_way_out_and_migrated_in_place() {
     );
     let r = gongkai(dir.path(), &["--data", "wh", "check", "--warehouse"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    // Nothing to migrate is an error, and creates nothing.
+    let r = gongkai(dir.path(), &["--data", "nowhere", "migrate"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("nowhere: no warehouse here"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("nowhere").exists());
 }

@@ -369,6 +369,12 @@ async fn run(cli: &Cli, color: bool, runtime: &tokio::runtime::Runtime) -> Resul
         }
         Some(Command::Migrate) => {
             let dir = data();
+            if !crate::warehouse::Warehouse::exists(&dir) {
+                return Err(Error::Failed(format!(
+                    "{}: no warehouse here",
+                    dir.display()
+                )));
+            }
             let w = Writer::open(&dir)?;
             eprintln!(
                 "{}: layout version {} (generation {})",
