@@ -152,3 +152,60 @@ fn a_table_the_reader_does_not_know_is_an_error_not_a_report_without_one() {
         ),
     }
 }
+
+/// The phrase table read on real reports that print a table too (the held-out ones among
+/// them): every figure the prose states for a code the table has must be the table's — except
+/// where the report itself contradicts its table (Hongze 2024: its prose counts the district
+/// government's own 17 applications, its table the district's 95).
+#[test]
+fn prose_figures_agree_with_the_tables_of_real_reports() {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in ["heldout", "crawled", "fujian"] {
+        for e in std::fs::read_dir(fixture(dir)).expect("fixtures") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "txt") {
+                files.push(p);
+            }
+        }
+    }
+    for e in std::fs::read_dir(crate::util::root().join("data/raw")).expect("raw") {
+        files.push(e.expect("entry").path());
+    }
+    let (mut agree, mut differ) = (0, Vec::new());
+    for path in &files {
+        let doc = ingest::read_document(path, &Overrides::default(), false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&doc.bytes).to_string();
+        let year = doc.reports[0].meta.year;
+        for s in ingest::prose::statements(&text) {
+            let code = s.code_for(year);
+            let table: Vec<f64> = doc
+                .reports
+                .iter()
+                .flat_map(|r| r.figures.iter())
+                .filter(|f| f.indicator == code && f.breakdown.as_str() == "total")
+                .map(|f| f.value)
+                .collect();
+            match table.contains(&s.value) {
+                true => agree += 1,
+                false if table.is_empty() => {}
+                false => differ.push(format!(
+                    "{}: {code} {} (line {}) against {table:?}",
+                    path.display(),
+                    s.value,
+                    s.line
+                )),
+            }
+        }
+    }
+    eprintln!(
+        "prose against tables: {agree} agree, {} differ",
+        differ.len()
+    );
+    assert!(agree >= 40, "{agree}");
+    assert_eq!(differ.len(), 1, "{differ:#?}");
+    assert!(
+        differ[0].contains("hongze-2024") && differ[0].contains("17"),
+        "{differ:?}"
+    );
+}

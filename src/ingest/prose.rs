@@ -315,6 +315,13 @@ mod tests {
     }
 
     #[test]
+    fn a_category_of_what_was_disclosed_is_not_the_total() {
+        // Found on a held-out report (Putian 科技局 2022): the last of a list of categories.
+        let f = found("本年度重点公开了以下政府信息:工作情况类8条;政府应主动公开的其他信息1条。");
+        assert!(!f.iter().any(|(c, _)| *c == "proactive.total"), "{f:?}");
+    }
+
+    #[test]
     fn time_limits_and_rates_are_not_counts() {
         assert!(found("答复期限为15个工作日，按时答复率100%。").is_empty());
     }
