@@ -115,15 +115,7 @@ pub(super) fn parse_national2014(
                 ),
             });
         }
-        let body = overrides
-            .body
-            .clone()
-            .or_else(|| title.as_ref().and_then(|t| t.body.clone()))
-            .ok_or_else(|| IngestError::Metadata {
-                file: file.into(),
-                line: title.as_ref().map(|t| t.line).unwrap_or(1),
-                message: "no reporting body in the title; pass --body".into(),
-            })?;
+        let body = body_of(overrides, title.as_ref(), file)?;
         let jurisdiction = overrides.jurisdiction.clone().unwrap_or_else(|| {
             let candidates = [
                 region.caption.as_ref().and_then(|c| c.jurisdiction.clone()),
@@ -405,15 +397,7 @@ pub(super) fn one_table_report(
             line: title_line,
             message: "no reporting year in the title; pass --year".into(),
         })?;
-    let body = overrides
-        .body
-        .clone()
-        .or_else(|| title.as_ref().and_then(|t| t.body.clone()))
-        .ok_or_else(|| IngestError::Metadata {
-            file: file.into(),
-            line: title_line,
-            message: "no reporting body in the title; pass --body".into(),
-        })?;
+    let body = body_of(overrides, title.as_ref(), file)?;
     let base = jurisdiction_of_body(&body).unwrap_or_else(|| body.clone());
     let jurisdiction = overrides
         .jurisdiction
@@ -502,4 +486,21 @@ pub(super) fn place(report: &mut Report, text: &str, overrides: &Overrides) {
             .clone()
             .or_else(|| level_of(&report.meta.body, division.as_ref()).map(str::to_string)),
     };
+}
+
+/// The reporting body: `--body`, else the title's.
+fn body_of(
+    overrides: &Overrides,
+    title: Option<&metadata::Title>,
+    file: &str,
+) -> Result<String, IngestError> {
+    overrides
+        .body
+        .clone()
+        .or_else(|| title.and_then(|t| t.body.clone()))
+        .ok_or_else(|| IngestError::Metadata {
+            file: file.into(),
+            line: title.map_or(1, |t| t.line),
+            message: "no reporting body in the title; pass --body".into(),
+        })
 }
