@@ -78,6 +78,9 @@ fn build_from_raw(dir: &Path) -> Result<(), Error> {
     if summary.fatal || summary.docs == 0 {
         return Err(Error::Problems(summary.failures));
     }
+    for f in &summary.failures {
+        eprintln!("warning: {f}");
+    }
     let w = Warehouse::open(dir)?;
     let findings = crate::check::run(&w)?;
     let batch = crate::check::batch(&findings)
@@ -97,10 +100,8 @@ fn open(cli: &Cli) -> Result<(Warehouse, PathBuf), Error> {
         return Ok((Warehouse::open(&found.dir)?, found.dir));
     }
     if found.how == "--data" {
-        // A directory named on purpose that holds nothing: say so, as before.
-        return Err(Warehouse::open(&found.dir)
-            .err()
-            .map_or_else(|| Error::Failed("no warehouse".into()), Error::from));
+        // A directory named on purpose that holds nothing: say so.
+        return Err(crate::warehouse::WarehouseError::Missing { path: found.dir }.into());
     }
     eprintln!(
         "note: no warehouse here or in {}; tables are empty (files can still be queried: SELECT * FROM 'file.csv'). Build one with: gongkai ingest REPORTS…",

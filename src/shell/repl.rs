@@ -76,8 +76,8 @@ pub struct ShellHelper {
     pub columns: Vec<(String, String)>,
     /// Saved query names.
     pub queries: Vec<String>,
-    /// Report ids of the warehouse (for `.source`).
-    pub reports: Vec<String>,
+    /// Report ids of the warehouse (for `.source`), filled in the background after start-up.
+    pub reports: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     /// The lines of the statement typed so far (before the line being edited), so that a
     /// continuation line completes the columns of the tables named above it.
     pub pending: std::cell::RefCell<String>,
@@ -104,7 +104,7 @@ impl ShellHelper {
             tables,
             columns,
             queries,
-            reports: Vec::new(),
+            reports: Default::default(),
             pending: std::cell::RefCell::new(String::new()),
             files: FilenameCompleter::new(),
         }
@@ -140,7 +140,7 @@ impl ShellHelper {
         // `.source REPORT INDICATOR`: report ids, then the codes.
         if head.first() == Some(&".source") {
             let from: Vec<String> = match head.len() {
-                1 => self.reports.clone(),
+                1 => self.reports.lock().map(|r| r.clone()).unwrap_or_default(),
                 2 => catalog()
                     .indicators()
                     .iter()
@@ -343,8 +343,18 @@ pub async fn run(
         .into_iter()
         .map(|q| q.name)
         .collect();
-    let mut helper = ShellHelper::new(session.engine.table_names(), queries);
-    helper.reports = report_ids(&session).await;
+    let helper = ShellHelper::new(session.engine.table_names(), queries);
+    // Report ids for `.source` completion: read in the background, so that start-up does not
+    // wait on a scan of `reports` (hundreds of thousands of rows in a national warehouse).
+    {
+        let (ctx, ids) = (session.engine.context().clone(), helper.reports.clone());
+        tokio::spawn(async move {
+            let found = report_ids(&ctx).await;
+            if let Ok(mut ids) = ids.lock() {
+                *ids = found;
+            }
+        });
+    }
     let config = rustyline::Config::builder()
         .completion_type(rustyline::CompletionType::List)
         .build();
@@ -450,14 +460,16 @@ fn remember(rl: &mut Editor<ShellHelper, DefaultHistory>, history: &Option<PathB
 }
 
 /// The warehouse's report ids, for completing `.source` (none when it has no reports).
-async fn report_ids(session: &Session) -> Vec<String> {
+async fn report_ids(ctx: &datafusion::prelude::SessionContext) -> Vec<String> {
     use datafusion::arrow::array::{Array, AsArray};
     use datafusion::arrow::datatypes::DataType;
-    let Ok(batches) = session
-        .engine
+    let Ok(df) = ctx
         .sql("SELECT DISTINCT report_id FROM reports ORDER BY 1")
         .await
     else {
+        return Vec::new();
+    };
+    let Ok(batches) = df.collect().await else {
         return Vec::new();
     };
     let mut ids = Vec::new();
@@ -676,8 +688,8 @@ mod tests {
 
     #[test]
     fn source_completes_report_ids_then_codes() {
-        let mut h = helper();
-        h.reports = vec![
+        let h = helper();
+        *h.reports.lock().expect("lock") = vec![
             "济南市人民政府/2017/own".into(),
             "济南市人民政府/2017/whole".into(),
         ];
