@@ -197,3 +197,42 @@ fn own_above_whole_and_the_carry_over_between_years() {
         "{found:?}"
     );
 }
+
+/// The checks read the facts a pass at a time; the findings must not depend on where the
+/// passes cut. A pass per body and year (a budget of one fact) finds what one pass finds, the rule
+/// across years (上年结转, whose two reports are then in different passes) and across scopes
+/// included.
+#[test]
+fn findings_do_not_depend_on_the_passes() {
+    let dir = workdir();
+    let raw = root().join("data/raw");
+    let h24 = edited(dir.path(), &raw.join("hongze-2024.txt"), "h24.txt", &[(
+        "二、上年结转政府信息公开申请数量                              0    0         0     0   0   0     0",
+        "二、上年结转政府信息公开申请数量                              5    0         0     0   0   0     5",
+    )]);
+    let files = [
+        raw.join("jinan-2017.txt"),
+        raw.join("huaian-2024.txt"),
+        raw.join("hongze-2023.txt"),
+        h24,
+    ];
+    let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+    check(dir.path(), &refs, &[]);
+    let w = gongkai::warehouse::Warehouse::open(&dir.path().join("wh")).expect("open");
+    let whole = gongkai::check::run_in_passes(&w, u64::MAX).expect("one pass");
+    let each = gongkai::check::run_in_passes(&w, 1).expect("a pass per report");
+    let reports = gongkai::check::load_reports(&w).expect("reports");
+    // Five reports; Jinan's two scopes (one body, one year) are never cut apart.
+    assert_eq!(reports.len(), 5);
+    assert_eq!(gongkai::check::passes(&reports, 1).len(), 4);
+    let rules: Vec<&str> = whole.iter().map(|f| f.rule).collect();
+    for rule in [
+        "arithmetic.part",
+        "scope.copied_section",
+        "continuity.carry_over",
+        "prose.table_mismatch",
+    ] {
+        assert!(rules.contains(&rule), "{rule} not found: {rules:?}");
+    }
+    assert_eq!(whole, each);
+}

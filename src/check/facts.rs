@@ -1,34 +1,55 @@
-//! The stored facts and reports, loaded for the checks (which look across reports, scopes and
-//! years, so they read the tables whole).
+//! The stored facts and reports, read for the checks in passes of bounded size.
+//!
+//! The rules look within a report, across the two scopes of one body and year, and across
+//! consecutive years of one body. So the reports are read whole (one small row each), and the
+//! facts a pass at a time: each pass holds whole (year, body) groups and at most
+//! [`PASS_FACTS`] facts, and reads only the row groups whose `year` and `report_id` statistics
+//! can hold them. Memory is bounded by the pass, not the warehouse (a national warehouse of
+//! 50M facts did not fit in memory when every fact was held at once).
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type};
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int32Type, Int64Type, Schema};
 use datafusion::arrow::error::ArrowError;
+use datafusion::parquet::arrow::arrow_reader::{
+    ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use datafusion::parquet::arrow::ProjectionMask;
+use datafusion::parquet::file::metadata::RowGroupMetaData;
+use datafusion::parquet::file::statistics::Statistics;
 
-use crate::warehouse::{read_parquet, Table, Warehouse, WarehouseError};
+use crate::warehouse::{read_parquet_columns, Table, Warehouse, WarehouseError};
+
+/// Text that many facts share (an indicator code, a file name): stored once, counted.
+pub type Text = Arc<str>;
+
+/// Facts held in memory at once: about 110 bytes each, so a pass stays near 250 MiB whatever
+/// the size of the warehouse.
+pub const PASS_FACTS: u64 = 2_000_000;
 
 /// A fact as stored.
 #[derive(Debug, Clone)]
 pub struct StoredFact {
     /// `facts.report_id`
-    pub report_id: String,
+    pub report_id: Text,
     /// `facts.indicator`
-    pub indicator: String,
+    pub indicator: Text,
     /// `facts.breakdown`
-    pub breakdown: String,
+    pub breakdown: Text,
     /// `facts.value`
     pub value: f64,
     /// `facts.derived`
     pub derived: bool,
     /// `facts.template`
-    pub template: String,
+    pub template: Text,
     /// `facts.origin` (`table` or `prose`)
-    pub origin: String,
+    pub origin: Text,
     /// `facts.source_file`
-    pub source_file: String,
+    pub source_file: Text,
     /// `facts.source_line`
     pub source_line: i32,
 }
@@ -37,38 +58,100 @@ pub struct StoredFact {
 #[derive(Debug, Clone)]
 pub struct StoredReport {
     /// `reports.report_id`
-    pub report_id: String,
+    pub report_id: Text,
     /// `reports.body`
-    pub body: String,
+    pub body: Text,
     /// `reports.scope`
-    pub scope: String,
+    pub scope: Text,
     /// `reports.year`
     pub year: i32,
     /// `reports.sha256`
-    pub sha256: String,
+    pub sha256: Text,
     /// `reports.source_file`
-    pub source_file: String,
+    pub source_file: Text,
+    /// `reports.figures`: the facts it stored (sizes the passes).
+    pub figures: u64,
 }
 
-/// A string column as text, whatever string encoding the file uses: a segment rewritten by
-/// another tool may hold Utf8View, LargeUtf8 or dictionary-encoded strings. A missing column or
-/// one that is no string is an error naming the file, never an empty column indexed later.
-fn strings(b: &RecordBatch, name: &str, path: &Path) -> Result<Vec<String>, WarehouseError> {
-    let err = |source| WarehouseError::Arrow {
+/// One allocation per distinct text.
+#[derive(Default)]
+struct Interner(HashMap<Text, ()>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Text {
+        if let Some((t, _)) = self.0.get_key_value(s) {
+            return t.clone();
+        }
+        let t: Text = Arc::from(s);
+        self.0.insert(t.clone(), ());
+        t
+    }
+}
+
+fn no_column(path: &Path, name: &str) -> WarehouseError {
+    WarehouseError::Arrow {
         path: path.to_path_buf(),
-        source,
-    };
+        source: ArrowError::SchemaError(format!("no column '{name}'")),
+    }
+}
+
+/// Calls `f` with each row's text of a string column, whatever string encoding the file
+/// uses: a segment rewritten by another tool may hold Utf8View, LargeUtf8 or
+/// dictionary-encoded strings. A missing column or one that is no string is an error naming
+/// the file, never an empty column indexed later.
+fn each_string(
+    b: &RecordBatch,
+    name: &str,
+    path: &Path,
+    mut f: impl FnMut(&str),
+) -> Result<(), WarehouseError> {
     let column = b
         .column_by_name(name)
-        .ok_or_else(|| err(ArrowError::SchemaError(format!("no column '{name}'"))))?;
-    let utf8 = cast(column, &DataType::Utf8).map_err(|e| {
-        err(ArrowError::SchemaError(format!(
+        .ok_or_else(|| no_column(path, name))?;
+    let utf8 = cast(column, &DataType::Utf8).map_err(|e| WarehouseError::Arrow {
+        path: path.to_path_buf(),
+        source: ArrowError::SchemaError(format!(
             "column '{name}' is {} where text was expected: {e}",
             column.data_type()
-        )))
+        )),
     })?;
     let a = utf8.as_string::<i32>();
-    Ok((0..a.len()).map(|i| a.value(i).to_string()).collect())
+    (0..a.len()).for_each(|i| f(a.value(i)));
+    Ok(())
+}
+
+/// Each row of a string column mapped by `f`, which is called once per distinct value when
+/// the column is dictionary-encoded (as the checks read them: a row group of facts holds a
+/// few thousand report ids and ~150 indicator codes over half a million rows).
+fn mapped<T: Clone>(
+    b: &RecordBatch,
+    name: &str,
+    path: &Path,
+    mut f: impl FnMut(&str) -> T,
+) -> Result<Vec<T>, WarehouseError> {
+    let column = b
+        .column_by_name(name)
+        .ok_or_else(|| no_column(path, name))?;
+    if let Some(d) = column.as_dictionary_opt::<Int32Type>() {
+        if let (Some(values), 0) = (d.values().as_string_opt::<i32>(), d.null_count()) {
+            let each: Vec<T> = (0..values.len()).map(|i| f(values.value(i))).collect();
+            return d
+                .keys()
+                .values()
+                .iter()
+                .map(|&k| each.get(k as usize).cloned())
+                .collect::<Option<Vec<T>>>()
+                .ok_or_else(|| WarehouseError::Arrow {
+                    path: path.to_path_buf(),
+                    source: ArrowError::InvalidArgumentError(format!(
+                        "column '{name}': a dictionary key out of range"
+                    )),
+                });
+        }
+    }
+    let mut out = Vec::with_capacity(b.num_rows());
+    each_string(b, name, path, |s| out.push(f(s)))?;
+    Ok(out)
 }
 
 fn ints(b: &RecordBatch, name: &str) -> Vec<i32> {
@@ -80,42 +163,133 @@ fn ints(b: &RecordBatch, name: &str) -> Vec<i32> {
         .unwrap_or_default()
 }
 
-/// Every fact and report of the warehouse.
-pub fn load(w: &Warehouse) -> Result<(Vec<StoredFact>, Vec<StoredReport>), WarehouseError> {
-    let mut facts = Vec::new();
-    for path in w.table_files(Table::Facts) {
-        for b in read_parquet(&path)? {
-            let origin = strings(&b, "origin", &path)?;
-            let (ids, ind, brk, tpl, file) = (
-                strings(&b, "report_id", &path)?,
-                strings(&b, "indicator", &path)?,
-                strings(&b, "breakdown", &path)?,
-                strings(&b, "template", &path)?,
-                strings(&b, "source_file", &path)?,
-            );
-            let lines = ints(&b, "source_line");
-            let values: Vec<f64> = b
-                .column_by_name("value")
+/// Every report of the warehouse, in stored order.
+pub fn load_reports(w: &Warehouse) -> Result<Vec<StoredReport>, WarehouseError> {
+    let mut texts = Interner::default();
+    let mut reports = Vec::new();
+    let columns = [
+        "report_id",
+        "body",
+        "scope",
+        "year",
+        "sha256",
+        "source_file",
+        "figures",
+    ];
+    for path in w.table_files(Table::Reports) {
+        for b in read_parquet_columns(&path, Some(&columns))? {
+            let ids = mapped(&b, "report_id", &path, |s| texts.get(s))?;
+            let body = mapped(&b, "body", &path, |s| texts.get(s))?;
+            let scope = mapped(&b, "scope", &path, |s| texts.get(s))?;
+            let sha = mapped(&b, "sha256", &path, |s| texts.get(s))?;
+            let file = mapped(&b, "source_file", &path, |s| texts.get(s))?;
+            let years = ints(&b, "year");
+            let figures: Vec<i64> = b
+                .column_by_name("figures")
                 .and_then(|c| {
-                    c.as_primitive_opt::<Float64Type>()
+                    c.as_primitive_opt::<Int64Type>()
                         .map(|a| a.values().to_vec())
                 })
                 .unwrap_or_default();
-            let derived: Vec<bool> = b
-                .column_by_name("derived")
-                .and_then(|c| {
-                    c.as_boolean_opt()
-                        .map(|a| (0..a.len()).map(|i| a.value(i)).collect())
-                })
-                .unwrap_or_default();
-            for i in 0..b.num_rows().min(values.len()).min(ids.len()) {
+            for (i, report_id) in ids.into_iter().enumerate() {
+                reports.push(StoredReport {
+                    report_id,
+                    body: body[i].clone(),
+                    scope: scope[i].clone(),
+                    year: years.get(i).copied().unwrap_or(0),
+                    sha256: sha[i].clone(),
+                    source_file: file[i].clone(),
+                    figures: figures.get(i).copied().unwrap_or(0).max(0) as u64,
+                });
+            }
+        }
+    }
+    Ok(reports)
+}
+
+/// Reports read together: whole (year, body) groups, at most `budget` facts unless one group
+/// alone holds more. Indices into the reports given, each pass in (year, body, report_id)
+/// order.
+pub fn passes(reports: &[StoredReport], budget: u64) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..reports.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&reports[a], &reports[b]);
+        (x.year, &x.body, &x.report_id).cmp(&(y.year, &y.body, &y.report_id))
+    });
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut pass: Vec<usize> = Vec::new();
+    let mut held = 0;
+    let mut i = 0;
+    while i < order.len() {
+        let first = &reports[order[i]];
+        let group_end = order[i..]
+            .iter()
+            .position(|&j| reports[j].year != first.year || reports[j].body != first.body)
+            .map_or(order.len(), |n| i + n);
+        let facts: u64 = order[i..group_end]
+            .iter()
+            .map(|&j| reports[j].figures)
+            .sum();
+        if !pass.is_empty() && held + facts > budget {
+            out.push(std::mem::take(&mut pass));
+            held = 0;
+        }
+        pass.extend_from_slice(&order[i..group_end]);
+        held += facts;
+        i = group_end;
+    }
+    if !pass.is_empty() {
+        out.push(pass);
+    }
+    out
+}
+
+/// The facts of the given reports, in stored order (file by file, row by row).
+pub fn load_facts(
+    w: &Warehouse,
+    reports: &[&StoredReport],
+) -> Result<Vec<StoredFact>, WarehouseError> {
+    let index: HashMap<&str, usize> = reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (&*r.report_id, i))
+        .collect();
+    let (Some(first), Some(last)) = (
+        reports.iter().map(|r| r.year).min(),
+        reports.iter().map(|r| r.year).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let lowest = reports.iter().map(|r| &*r.report_id).min().unwrap_or("");
+    let highest = reports.iter().map(|r| &*r.report_id).max().unwrap_or("");
+    let mut texts = Interner::default();
+    let mut facts = Vec::new();
+    for path in w.table_files(Table::Facts) {
+        for b in read_facts(&path, (first, last), (lowest, highest))? {
+            let at = mapped(&b, "report_id", &path, |s| index.get(s).copied())?;
+            if at.iter().all(Option::is_none) {
+                continue;
+            }
+            let indicator = mapped(&b, "indicator", &path, |s| texts.get(s))?;
+            let breakdown = mapped(&b, "breakdown", &path, |s| texts.get(s))?;
+            let template = mapped(&b, "template", &path, |s| texts.get(s))?;
+            let origin = mapped(&b, "origin", &path, |s| texts.get(s))?;
+            let file = mapped(&b, "source_file", &path, |s| texts.get(s))?;
+            let lines = ints(&b, "source_line");
+            let values = b
+                .column_by_name("value")
+                .and_then(|c| c.as_primitive_opt::<Float64Type>())
+                .ok_or_else(|| no_column(&path, "value"))?;
+            let derived = b.column_by_name("derived").and_then(|c| c.as_boolean_opt());
+            for (i, r) in at.iter().enumerate() {
+                let Some(r) = r else { continue };
                 facts.push(StoredFact {
-                    report_id: ids[i].clone(),
-                    indicator: ind[i].clone(),
-                    breakdown: brk[i].clone(),
-                    value: values[i],
-                    derived: derived.get(i).copied().unwrap_or(false),
-                    template: tpl[i].clone(),
+                    report_id: reports[*r].report_id.clone(),
+                    indicator: indicator[i].clone(),
+                    breakdown: breakdown[i].clone(),
+                    value: values.value(i),
+                    derived: derived.is_some_and(|d| d.value(i)),
+                    template: template[i].clone(),
                     origin: origin[i].clone(),
                     source_file: file[i].clone(),
                     source_line: lines.get(i).copied().unwrap_or(0),
@@ -123,30 +297,108 @@ pub fn load(w: &Warehouse) -> Result<(Vec<StoredFact>, Vec<StoredReport>), Wareh
             }
         }
     }
-    let mut reports = Vec::new();
-    for path in w.table_files(Table::Reports) {
-        for b in read_parquet(&path)? {
-            let (ids, body, scope, sha, file) = (
-                strings(&b, "report_id", &path)?,
-                strings(&b, "body", &path)?,
-                strings(&b, "scope", &path)?,
-                strings(&b, "sha256", &path)?,
-                strings(&b, "source_file", &path)?,
-            );
-            let years = ints(&b, "year");
-            for i in 0..ids.len() {
-                reports.push(StoredReport {
-                    report_id: ids[i].clone(),
-                    body: body[i].clone(),
-                    scope: scope[i].clone(),
-                    year: years.get(i).copied().unwrap_or(0),
-                    sha256: sha[i].clone(),
-                    source_file: file[i].clone(),
-                });
+    Ok(facts)
+}
+
+/// Columns the checks read from `facts`.
+const FACT_COLUMNS: [&str; 9] = [
+    "report_id",
+    "indicator",
+    "breakdown",
+    "value",
+    "derived",
+    "template",
+    "origin",
+    "source_file",
+    "source_line",
+];
+
+/// The check columns of the row groups of one facts file that can hold reports of `years`
+/// with ids in `ids` (by the row groups' statistics), strings read as dictionaries.
+fn read_facts(
+    path: &PathBuf,
+    years: (i32, i32),
+    ids: (&str, &str),
+) -> Result<Vec<RecordBatch>, WarehouseError> {
+    let perr = |source| WarehouseError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(|source| WarehouseError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
+    // Strings as dictionaries: each distinct id or code is looked up once per batch.
+    let schema = Schema::new(
+        builder
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Utf8 => Field::new(
+                    f.name(),
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                    f.is_nullable(),
+                ),
+                _ => f.as_ref().clone(),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let file = std::fs::File::open(path).map_err(|source| WarehouseError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let options = ArrowReaderOptions::new().with_schema(Arc::new(schema));
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(perr)?;
+    let groups: Vec<usize> = builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| may_hold(g, years, ids))
+        .map(|(i, _)| i)
+        .collect();
+    let mask = ProjectionMask::columns(builder.parquet_schema(), FACT_COLUMNS);
+    let reader = builder
+        .with_row_groups(groups)
+        .with_projection(mask)
+        .with_batch_size(64 * 1024)
+        .build()
+        .map_err(perr)?;
+    reader
+        .collect::<Result<Vec<_>, ArrowError>>()
+        .map_err(|source| WarehouseError::Arrow {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Whether a row group's statistics allow rows of `years` with ids in `ids`; a row group
+/// without statistics may hold anything.
+fn may_hold(g: &RowGroupMetaData, years: (i32, i32), ids: (&str, &str)) -> bool {
+    let stats = |name: &str| {
+        g.columns()
+            .iter()
+            .find(|c| c.column_path().string() == name)
+            .and_then(|c| c.statistics())
+    };
+    if let Some(Statistics::Int32(s)) = stats("year") {
+        if let (Some(&lo), Some(&hi)) = (s.min_opt(), s.max_opt()) {
+            if hi < years.0 || lo > years.1 {
+                return false;
             }
         }
     }
-    Ok((facts, reports))
+    if let Some(Statistics::ByteArray(s)) = stats("report_id") {
+        if let (Some(lo), Some(hi)) = (s.min_opt(), s.max_opt()) {
+            if hi.data() < ids.0.as_bytes() || lo.data() > ids.1.as_bytes() {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -184,12 +436,14 @@ mod tests {
         let p = Path::new("seg.parquet");
         for col in ["view", "large", "dict"] {
             assert_eq!(
-                strings(&b, col, p).expect(col),
+                mapped(&b, col, p, str::to_string).expect(col),
                 ["济南市", "review.corrected"]
             );
         }
         // A missing column is an error naming the file.
-        let e = strings(&b, "indicator", p).unwrap_err().to_string();
+        let e = mapped(&b, "indicator", p, str::to_string)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("seg.parquet") && e.contains("indicator"), "{e}");
     }
 }

@@ -28,7 +28,8 @@ use datafusion::arrow::error::ArrowError;
 use crate::catalog::{catalog, Kind};
 use crate::model::Breakdown;
 use crate::warehouse::{Warehouse, WarehouseError};
-pub use facts::{load, StoredFact, StoredReport};
+use facts::Text;
+pub use facts::{load_reports, passes, StoredFact, StoredReport, PASS_FACTS};
 
 /// How sure a finding is that a figure is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -118,25 +119,59 @@ pub fn batch(findings: &[Finding]) -> Result<RecordBatch, ArrowError> {
     )
 }
 
-/// Runs every rule over the warehouse.
+/// Runs every rule over the warehouse, [`PASS_FACTS`] facts at a time.
 pub fn run(warehouse: &Warehouse) -> Result<Vec<Finding>, WarehouseError> {
-    let (facts, reports) = load(warehouse)?;
-    let mut by_report: BTreeMap<&str, Vec<&StoredFact>> = BTreeMap::new();
-    for f in &facts {
-        by_report.entry(f.report_id.as_str()).or_default().push(f);
-    }
+    run_in_passes(warehouse, PASS_FACTS)
+}
+
+/// [`run`] with passes of at most `budget` facts (tests make them small).
+pub fn run_in_passes(warehouse: &Warehouse, budget: u64) -> Result<Vec<Finding>, WarehouseError> {
+    let reports = load_reports(warehouse)?;
     let mut out = Vec::new();
-    for (id, fs) in &by_report {
-        arithmetic(id, fs, &mut out);
-        implausible(id, fs, &mut out);
+    // 上年结转 and 结转下年度 of every report, for the rule across years (a pass holds one year).
+    let mut carried: HashMap<Text, [Option<StoredFact>; 2]> = HashMap::new();
+    for pass in facts::passes(&reports, budget) {
+        let held: Vec<&StoredReport> = pass.iter().map(|&i| &reports[i]).collect();
+        let facts = facts::load_facts(warehouse, &held)?;
+        let mut by_report: BTreeMap<&str, Vec<&StoredFact>> = BTreeMap::new();
+        for f in &facts {
+            by_report.entry(&f.report_id).or_default().push(f);
+        }
+        for (id, fs) in &by_report {
+            arithmetic(id, fs, &mut out);
+            implausible(id, fs, &mut out);
+            for (slot, code) in ["application.carried_in", "application.carried_out"]
+                .iter()
+                .enumerate()
+            {
+                if let Some(f) = fs
+                    .iter()
+                    .find(|f| &*f.indicator == *code && &*f.breakdown == "total")
+                {
+                    carried.entry(f.report_id.clone()).or_default()[slot] = Some((*f).clone());
+                }
+            }
+        }
+        cross_scope(&held, &by_report, &mut out);
+        prose::check(warehouse, &held, &by_report, &mut out);
     }
-    cross_scope(&reports, &by_report, &mut out);
-    continuity(&reports, &by_report, &mut out);
-    prose::check(warehouse, &reports, &by_report, &mut out);
+    continuity(&reports, &carried, &mut out);
     out.sort_by(|a, b| {
         (&a.report_id, a.rule, &a.indicators).cmp(&(&b.report_id, b.rule, &b.indicators))
     });
     Ok(out)
+}
+
+/// Reports by (body, year), each list in stored order.
+fn by_body_year<'a, R: std::borrow::Borrow<StoredReport>>(
+    reports: &'a [R],
+) -> HashMap<(&'a str, i32), Vec<&'a StoredReport>> {
+    let mut m: HashMap<(&str, i32), Vec<&StoredReport>> = HashMap::new();
+    for r in reports {
+        let r = r.borrow();
+        m.entry((&r.body, r.year)).or_default().push(r);
+    }
+    m
 }
 
 fn finding(
@@ -154,14 +189,14 @@ fn finding(
         severity,
         indicators: facts
             .iter()
-            .map(|f| f.indicator.as_str())
+            .map(|f| &*f.indicator)
             .collect::<Vec<_>>()
             .join(","),
         expected: Some(expected),
         actual: Some(actual),
         source_file: facts
             .first()
-            .map(|f| f.source_file.clone())
+            .map(|f| f.source_file.to_string())
             .unwrap_or_default(),
         source_lines: lines_of(facts),
         message,
@@ -173,18 +208,20 @@ fn finding(
 /// as printed whatever they say).
 pub fn report_identities(report: &crate::model::Report) -> (usize, Vec<String>) {
     let id = report.report_id();
+    let report_id: Text = id.as_str().into();
+    let source_file: Text = "".into();
     let facts: Vec<StoredFact> = report
         .figures
         .iter()
         .map(|f| StoredFact {
-            report_id: id.clone(),
-            indicator: f.indicator.to_string(),
-            breakdown: f.breakdown.as_str().to_string(),
+            report_id: report_id.clone(),
+            indicator: f.indicator.into(),
+            breakdown: f.breakdown.as_str().into(),
             value: f.value,
             derived: f.derived,
-            template: f.template.as_str().to_string(),
-            origin: f.origin.as_str().to_string(),
-            source_file: String::new(),
+            template: f.template.as_str().into(),
+            origin: f.origin.as_str().into(),
+            source_file: source_file.clone(),
             source_line: f.source_line as i32,
         })
         .collect();
@@ -200,14 +237,17 @@ fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) -> usize {
     let mut checked = 0;
     let at: HashMap<Key, &StoredFact> = fs
         .iter()
-        .map(|f| ((f.indicator.as_str(), f.breakdown.as_str()), *f))
+        .map(|f| ((&*f.indicator, &*f.breakdown), *f))
         .collect();
+    // Each indicator's children, found in one walk of the catalog (once per parent was
+    // quadratic in the catalog, per report).
+    let mut children: HashMap<&str, Vec<&crate::catalog::Indicator>> = HashMap::new();
+    for i in catalog().indicators() {
+        children.entry(i.parent).or_default().push(i);
+    }
     for parent in catalog().indicators() {
-        let kids: Vec<_> = catalog()
-            .indicators()
-            .iter()
-            .filter(|i| i.parent == parent.code)
-            .collect();
+        let kids: &[&crate::catalog::Indicator] =
+            children.get(parent.code).map_or(&[], Vec::as_slice);
         for relation in ["part", "channel"] {
             let group: Vec<_> = kids.iter().filter(|i| i.relation == relation).collect();
             if group.is_empty() {
@@ -222,7 +262,7 @@ fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) -> usize {
                 }
                 let expected_parts = group
                     .iter()
-                    .filter(|i| i.templates.split(',').any(|t| t == p.template))
+                    .filter(|i| i.templates.split(',').any(|t| t == &*p.template))
                     .count();
                 let parts: Vec<&StoredFact> = group
                     .iter()
@@ -392,30 +432,31 @@ fn implausible(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) {
 
 /// 本级 ≤ 全市, and 本级 sections copied from 全市.
 fn cross_scope(
-    reports: &[StoredReport],
+    reports: &[&StoredReport],
     by_report: &BTreeMap<&str, Vec<&StoredFact>>,
     out: &mut Vec<Finding>,
 ) {
-    for own in reports.iter().filter(|r| r.scope == "own") {
-        let Some(whole) = reports
-            .iter()
-            .find(|r| r.scope == "whole" && r.body == own.body && r.year == own.year)
+    let same = by_body_year(reports);
+    for own in reports.iter().filter(|r| &*r.scope == "own") {
+        let Some(whole) = same
+            .get(&(&*own.body, own.year))
+            .and_then(|rs| rs.iter().find(|r| &*r.scope == "whole"))
         else {
             continue;
         };
         let (Some(of), Some(wf)) = (
-            by_report.get(own.report_id.as_str()),
-            by_report.get(whole.report_id.as_str()),
+            by_report.get(&*own.report_id),
+            by_report.get(&*whole.report_id),
         ) else {
             continue;
         };
         let w: HashMap<Key, &StoredFact> = wf
             .iter()
-            .map(|f| ((f.indicator.as_str(), f.breakdown.as_str()), *f))
+            .map(|f| ((&*f.indicator, &*f.breakdown), *f))
             .collect();
         let mut sections: BTreeMap<&str, (usize, usize, bool, Vec<&StoredFact>)> = BTreeMap::new();
         for o in of {
-            let Some(x) = w.get(&(o.indicator.as_str(), o.breakdown.as_str())) else {
+            let Some(x) = w.get(&(&*o.indicator, &*o.breakdown)) else {
                 continue;
             };
             if o.value > x.value + 1e-9 {
@@ -449,13 +490,13 @@ fn cross_scope(
         for (section, (n, equal, lower_levels, facts)) in sections {
             if n >= 2 && n == equal && lower_levels {
                 out.push(Finding {
-                    report_id: own.report_id.clone(),
+                    report_id: own.report_id.to_string(),
                     rule: "scope.copied_section",
                     severity: Severity::Warning,
-                    indicators: facts.iter().map(|f| f.indicator.as_str()).collect::<Vec<_>>().join(","),
+                    indicators: facts.iter().map(|f| &*f.indicator).collect::<Vec<_>>().join(","),
                     expected: None,
                     actual: None,
-                    source_file: facts[0].source_file.clone(),
+                    source_file: facts[0].source_file.to_string(),
                     source_lines: lines_of(&facts),
                     message: format!(
                         "section {section}: the 本级 table repeats the whole-jurisdiction figures one for one ({n} figures), although it counts county and township rows 本级 cannot hold: copied?"
@@ -466,31 +507,24 @@ fn cross_scope(
     }
 }
 
-/// 上年结转 of year N = 结转下年度 of year N−1, for the same body.
+/// 上年结转 of year N = 结转下年度 of year N−1, for the same body. `carried` holds each
+/// report's first 上年结转 and 结转下年度 total.
 fn continuity(
     reports: &[StoredReport],
-    by_report: &BTreeMap<&str, Vec<&StoredFact>>,
+    carried: &HashMap<Text, [Option<StoredFact>; 2]>,
     out: &mut Vec<Finding>,
 ) {
-    let get = |id: &str, code: &str| {
-        by_report.get(id).and_then(|fs| {
-            fs.iter()
-                .find(|f| f.indicator == code && f.breakdown == "total")
-                .copied()
-        })
-    };
+    let get = |id: &str, slot: usize| carried.get(id).and_then(|c| c[slot].as_ref());
+    let same = by_body_year(reports);
     for this in reports {
-        let Some(prev) = reports.iter().find(|r| {
-            r.body == this.body
-                && r.year == this.year - 1
-                && (r.scope == this.scope || r.scope == "unknown" || this.scope == "unknown")
+        let Some(prev) = same.get(&(&*this.body, this.year - 1)).and_then(|rs| {
+            rs.iter().find(|r| {
+                r.scope == this.scope || &*r.scope == "unknown" || &*this.scope == "unknown"
+            })
         }) else {
             continue;
         };
-        let (Some(cin), Some(cout)) = (
-            get(&this.report_id, "application.carried_in"),
-            get(&prev.report_id, "application.carried_out"),
-        ) else {
+        let (Some(cin), Some(cout)) = (get(&this.report_id, 0), get(&prev.report_id, 1)) else {
             continue;
         };
         if (cin.value - cout.value).abs() > 1e-9 {

@@ -29,47 +29,47 @@ pub fn document_text(w: &Warehouse, sha: &str) -> Option<String> {
 /// Adds the prose/table mismatches of every kept document.
 pub fn check(
     w: &Warehouse,
-    reports: &[StoredReport],
+    reports: &[&StoredReport],
     by_report: &BTreeMap<&str, Vec<&StoredFact>>,
     out: &mut Vec<Finding>,
 ) {
-    let mut shas: Vec<&str> = reports.iter().map(|r| r.sha256.as_str()).collect();
-    shas.sort_unstable();
-    shas.dedup();
-    for sha in shas {
-        let of_doc: Vec<&StoredReport> = reports.iter().filter(|r| r.sha256 == sha).collect();
+    let mut docs: BTreeMap<&str, Vec<&StoredReport>> = BTreeMap::new();
+    for r in reports {
+        docs.entry(&r.sha256).or_default().push(r);
+    }
+    for (sha, of_doc) in docs {
         let Some(text) = document_text(w, sha) else {
             continue;
         };
         for s in statements(&text) {
             let report = match (of_doc.as_slice(), s.whole) {
                 ([only], _) => *only,
-                (many, Some(true)) => match many.iter().find(|r| r.scope == "whole") {
+                (many, Some(true)) => match many.iter().find(|r| &*r.scope == "whole") {
                     Some(r) => *r,
                     None => continue,
                 },
-                (many, Some(false)) => match many.iter().find(|r| r.scope == "own") {
+                (many, Some(false)) => match many.iter().find(|r| &*r.scope == "own") {
                     Some(r) => *r,
                     None => continue,
                 },
                 _ => continue,
             };
-            let Some(fact) = by_report.get(report.report_id.as_str()).and_then(|fs| {
+            let Some(fact) = by_report.get(&*report.report_id).and_then(|fs| {
                 fs.iter().find(|f| {
-                    s.is(f.indicator.as_str()) && f.breakdown == "total" && f.origin == "table"
+                    s.is(&f.indicator) && &*f.breakdown == "total" && &*f.origin == "table"
                 })
             }) else {
                 continue;
             };
             if (fact.value - s.value).abs() > 1e-9 {
                 out.push(Finding {
-                    report_id: report.report_id.clone(),
+                    report_id: report.report_id.to_string(),
                     rule: "prose.table_mismatch",
                     severity: super::Severity::Warning,
-                    indicators: fact.indicator.clone(),
+                    indicators: fact.indicator.to_string(),
                     expected: Some(fact.value),
                     actual: Some(s.value),
-                    source_file: report.source_file.clone(),
+                    source_file: report.source_file.to_string(),
                     source_lines: format!(
                         "{},{}",
                         s.line.min(fact.source_line as u32),

@@ -15,7 +15,11 @@ pub fn run(data: &Path, args: &CheckArgs) -> Result<(), Error> {
     }
     let w = Warehouse::open(data)?;
     let findings = crate::check::run(&w)?;
-    let (_, reports) = crate::check::load(&w)?;
+    let reports = crate::check::load_reports(&w)?;
+    let sha_of: std::collections::HashMap<&str, &str> = reports
+        .iter()
+        .map(|r| (&*r.report_id, &*r.sha256))
+        .collect();
     let batch = crate::check::batch(&findings)
         .map_err(|e| Error::Failed(format!("{}: {e}", data.display())))?;
     Writer::open(data)?.store_checks(&batch)?;
@@ -39,10 +43,7 @@ pub fn run(data: &Path, args: &CheckArgs) -> Result<(), Error> {
             f.rule,
             f.message
         );
-        let sha = reports
-            .iter()
-            .find(|r| r.report_id == f.report_id)
-            .map_or("", |r| r.sha256.as_str());
+        let sha = sha_of.get(f.report_id.as_str()).copied().unwrap_or("");
         let lines: Vec<u32> = f
             .source_lines
             .split(',')
