@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
-"""gongkai's benchmark, side by side with DuckDB on the same Parquet files.
+"""gongkai's benchmark, side by side with DuckDB: over the same Parquet files, and in DuckDB's
+own storage (the files loaded once into a database file: what an analyst who wants speed does).
 
     python3 bench/run.py --facts 1000000 10000000 50000000     # default: 1M and 10M
+    python3 bench/run.py --facts 50000000 --skip-extras --only top20
 
 For each size it generates a synthetic corpus (`gongkai synth`, with ground truth), ingests it
 (text shapes; documents/s, reports/s and MB/s), compacts it, checks that every printed figure
-came through exact, then times every saved query and a one-report lookup in gongkai (cold: a
-whole process per run; warm: repeated inside one process) and in DuckDB (the `duckdb` Python
-package, in-process, same thread count), median of 5 warm runs after one discarded, and
-reports the ratio gongkai/DuckDB. Then: every saved query at the largest size under
-`--memory-limit 64M`, PDF ingest of the real report PDFs, and start-up on the bundled
-warehouse. Peak memory of each gongkai process is read from /usr/bin/time. Results are printed
-as markdown tables for BENCHMARKS.md. Needs: a release build (cargo build --release), python3
-with duckdb. A warehouse already built for a size is reused (delete it to measure ingest).
+came through exact, loads DuckDB's native tables (load time on its own line), runs `gongkai
+check` (time, peak memory), then times the query classes (bench/classes/*.sql), every saved
+query and a one-report lookup in three engines: gongkai, DuckDB native and DuckDB over the
+files. Every engine is timed the same way, from outside, as whole processes with their output
+(CSV) discarded: warm = (time of a process running the statement K+1 times - time of one running
+it once) / K, so start-up and the cold first run cancel out. Ratios are gongkai / DuckDB; the
+geometric mean leaves out the one-report lookup (judged on its own). Then start-up (`SELECT 1`
+on that warehouse), and at the largest size every saved query under `--memory-limit 64M` and PDF
+ingest of the real report PDFs. Peak memory from /usr/bin/time. Results are printed as markdown
+tables for BENCHMARKS.md. Needs: a release build (cargo build --release), python3 with duckdb.
+A warehouse already built for a size is reused (delete it to measure ingest).
 """
 import argparse
+import math
 import os
 import re
 import shutil
@@ -28,6 +34,7 @@ TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/gongkai
 GONGKAI = os.path.join(TARGET, "release", "gongkai")
 THREADS = 2
 RUNS = 5
+K = 5
 FIRST_YEAR, LAST_YEAR = 2015, 2024
 # Years walk round-robin: 2015-2018 reports carry the national-2014 统计表 for 全市 and 本级
 # (2 x 78 figures), 2019-2024 the 2021 template (200 printed + 33 derived).
@@ -139,72 +146,141 @@ def parquet_files(wh, table):
     return [os.path.join(wh, "segments", s["id"], f"{table}.parquet") for s in m["segments"]]
 
 
-def time_gongkai(wh, sql):
-    # Cold: a whole process per run.
-    cold = []
-    peak = 0
-    for _ in range(RUNS):
-        t = time.perf_counter()
-        r = sh(["/usr/bin/time", "-v", GONGKAI, "--data", wh, "--format", "csv", "--command=" + sql])
-        cold.append(time.perf_counter() - t)
-        peak = max(peak, int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) // 1024)
-    # Warm: the same statement repeated in one process, timed by the engine.
-    script = ";\n".join([sql.rstrip().rstrip(";")] * (RUNS + 1)) + ";"
-    r = sh([GONGKAI, "--data", wh, "--format", "csv", "--timer", "--command=" + script])
-    warm = [float(x) for x in re.findall(r"in ([0-9.]+) s", r.stderr)][1:]
-    return statistics.median(cold), statistics.median(warm), peak
-
-
-def time_duckdb(wh, sql):
+def query_files(wh):
+    """Every query timed: the issue's query classes (bench/classes/*.sql) and the saved
+    queries, written out as files both engines read; plus one report's figures."""
     import duckdb
-    con = duckdb.connect()
-    con.execute(f"SET threads = {THREADS}")
-    for t in ("facts", "reports"):
-        con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet({parquet_files(wh, t)})")
-    con.execute(f"CREATE VIEW indicators AS SELECT * FROM read_parquet('{wh}/indicators.parquet')")
-    times = []
-    for i in range(RUNS + 1):
+    out = os.path.join(wh, "bench-queries")
+    os.makedirs(out, exist_ok=True)
+    named = []
+    classes = os.path.join(ROOT, "bench", "classes")
+    for f in sorted(os.listdir(classes)):
+        named.append((f[:-4], open(os.path.join(classes, f), encoding="utf-8").read()))
+    named += [("saved: " + n, sql) for n, sql in saved_queries()]
+    files = parquet_files(wh, "reports")
+    some_report = duckdb.connect().execute(
+        f"SELECT report_id FROM read_parquet({files}) ORDER BY report_id "
+        f"LIMIT 1 OFFSET (SELECT count(*) / 2 FROM read_parquet({files}))").fetchone()[0]
+    named.append(("one report's figures", f"SELECT * FROM facts WHERE report_id = '{some_report}'"))
+    paths = []
+    for i, (name, sql) in enumerate(named):
+        path = os.path.join(out, f"{i:02}.sql")
+        open(path, "w", encoding="utf-8").write(sql.strip().rstrip(";") + "\n")
+        paths.append((name, path))
+    return paths
+
+
+def wall(cmd, runs=RUNS):
+    """Median wall time of whole processes, output discarded; and the highest peak RSS (MiB)."""
+    times, peak = [], 0
+    for _ in range(runs):
         t = time.perf_counter()
-        con.execute(sql).fetchall()
-        if i:
-            times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        r = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        times.append(time.perf_counter() - t)
+        if r.returncode != 0:
+            raise SystemExit(f"failed: {' '.join(cmd)[:200]}\n{r.stderr[-2000:]}")
+        peak = max(peak, int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) // 1024)
+    return statistics.median(times), peak
+
+
+def warm(cmd_for):
+    """Warm time of one statement, timed from outside the same way for both engines:
+    (time of a process running it K+1 times - time of one running it once) / K, so start-up
+    and the first, cold run cancel out."""
+    one, _ = wall(cmd_for(1))
+    many, peak = wall(cmd_for(K + 1))
+    return max(many - one, 0.0) / K, peak
+
+
+def gongkai_cmd(wh, path):
+    sql = open(path, encoding="utf-8").read().strip().rstrip(";")
+    return lambda n: [GONGKAI, "--data", wh, "--format", "csv", "--command=" + ";\n".join([sql] * n)]
+
+
+def duck_cmd(mode, where, path):
+    return lambda n: [sys.executable, os.path.join(ROOT, "bench", "duck.py"), mode, where, str(n), path]
+
+
+def duckdb_native(wh):
+    """DuckDB's own storage, loaded once from the warehouse's files (time on its own line)."""
+    import duckdb
+    db = os.path.join(wh, "native.duckdb")
+    if os.path.exists(db):
+        os.remove(db)
+    t = time.perf_counter()
+    con = duckdb.connect(db)
+    con.execute(f"SET threads = {THREADS}")
+    for table in ("facts", "reports"):
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({parquet_files(wh, table)})")
+    con.execute(f"CREATE TABLE indicators AS SELECT * FROM read_parquet('{wh}/indicators.parquet')")
+    con.execute("CHECKPOINT")
+    con.close()
+    secs = time.perf_counter() - t
+    print(f"| DuckDB native load (CREATE TABLE … AS SELECT * FROM read_parquet) | {secs:.1f} s | "
+          f"{os.path.getsize(db) / 2**20:.0f} MiB | |")
+    return db
+
+
+def check_at(wh):
+    t = time.perf_counter()
+    r = subprocess.run(["/usr/bin/time", "-v", GONGKAI, "check", "--data", wh, "--fail-on", "never"],
+                       capture_output=True, text=True)
+    secs = time.perf_counter() - t
+    peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) // 1024
+    said = [l for l in r.stderr.splitlines() if "finding" in l]
+    print(f"| check | {secs:.1f} s | {said[-1] if said else r.stderr[-200:]} | peak {peak} MiB |")
 
 
 def main():
+    global K
     ap = argparse.ArgumentParser()
     ap.add_argument("--facts", type=int, nargs="*", default=[1_000_000, 10_000_000])
     ap.add_argument("--work", default=os.path.join(TARGET, "bench"))
+    ap.add_argument("--repeat", type=int, default=K, help="K: statements per warm process")
+    ap.add_argument("--only", help="time only the queries whose name contains this")
+    ap.add_argument("--skip-extras", action="store_true",
+                    help="no memory-limit, PDF ingest and check runs")
     a = ap.parse_args()
+    K = a.repeat
     os.makedirs(a.work, exist_ok=True)
-    print(f"machine: {os.cpu_count()} cores; gongkai {GONGKAI}; duckdb threads={THREADS}; median of {RUNS}\n")
+    import duckdb
+    print(f"machine: {os.cpu_count()} cores; gongkai {GONGKAI}; DuckDB {duckdb.__version__} (pip), "
+          f"threads={THREADS} each; warm = (T(K+1) - T(1)) / K with K={K}, each T the median of {RUNS} processes\n")
     for facts in a.facts:
         print(f"\n### {facts:,} facts\n\n| step | time | rate | memory |\n|---|---|---|---|")
         wh = build(facts, a.work)
         sh([GONGKAI, "--data", wh, "-c", f"COPY (SELECT * FROM indicators) TO '{wh}/indicators.parquet' STORED AS PARQUET"])
-        print("\n| query | gongkai cold (process) | gongkai warm | DuckDB warm | ratio warm | peak MiB |\n|---|---|---|---|---|---|")
-        import duckdb
-        some_report = duckdb.connect().execute(
-            f"SELECT report_id FROM read_parquet({parquet_files(wh, 'reports')}) ORDER BY report_id "
-            f"LIMIT 1 OFFSET (SELECT count(*) / 2 FROM read_parquet({parquet_files(wh, 'reports')}))").fetchone()[0]
-        # Not a saved query: the per-report lookup a year-clustered layout must keep cheap.
-        one_report = ("(all figures of one report)",
-                      f"SELECT * FROM facts WHERE report_id = '{some_report}' ORDER BY indicator, breakdown")
-        for name, sql in saved_queries() + [one_report]:
-            cold, warm, peak = time_gongkai(wh, sql)
-            duck = time_duckdb(wh, sql)
-            print(f"| {name} | {cold:.3f} | {warm:.3f} | {duck:.3f} | {warm / duck:.2f} | {peak} |")
+        db = duckdb_native(wh)
+        if not a.skip_extras:
+            check_at(wh)
+        print("\n| query | gongkai warm s | DuckDB native warm s | ratio | DuckDB over the files warm s | ratio | gongkai peak MiB |\n|---|---|---|---|---|---|---|")
+        ratios = []
+        for name, path in query_files(wh):
+            if a.only and a.only not in name:
+                continue
+            g, peak = warm(gongkai_cmd(wh, path))
+            n, _ = warm(duck_cmd("native", db, path))
+            f, _ = warm(duck_cmd("files", wh, path))
+            ratio = g / n if n > 0 else float("inf")
+            if name != "one report's figures" and n > 0 and g > 0:
+                ratios.append(ratio)
+            print(f"| {name} | {g:.3f} | {n:.3f} | {ratio:.2f} | {f:.3f} | {g / f if f > 0 else float('inf'):.2f} | {peak} |")
             sys.stdout.flush()
+        if ratios:
+            geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+            print(f"\ngeometric mean of gongkai / DuckDB native (without the one-report lookup): {geo:.2f}")
+        runs = []
+        for _ in range(20):
+            t = time.perf_counter()
+            sh([GONGKAI, "--data", wh, "-c", "SELECT 1"])
+            runs.append(time.perf_counter() - t)
+        print(f"start-up (`gongkai -c 'SELECT 1'` on this warehouse, whole process): median of 20 {statistics.median(runs) * 1000:.1f} ms")
+    if a.skip_extras:
+        return
     memory_limit(build(max(a.facts), a.work))
     print("\n### PDF ingest\n\n| step | time | rate | memory |\n|---|---|---|---|")
     pdf_ingest(a.work)
-    # Start-up: the whole process answering a one-line query on the bundled warehouse.
-    runs = []
-    for _ in range(20):
-        t = time.perf_counter()
-        sh([GONGKAI, "--data", os.path.join(ROOT, "data"), "-c", "SELECT count(*) FROM facts"])
-        runs.append(time.perf_counter() - t)
-    print(f"\nstart-up to first result (bundled warehouse, whole process): median {statistics.median(runs) * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -101,6 +101,9 @@ pub fn run(data: &Path, args: &IngestArgs, stop: Arc<AtomicBool>) -> Result<(), 
     }
     if !summary.fatal {
         eprintln!("{}", summary.line(started.elapsed().as_secs_f64()));
+        if args.timings {
+            summary.stages.lines().iter().for_each(|l| eprintln!("{l}"));
+        }
     }
     if summary.failures.is_empty() {
         Ok(())

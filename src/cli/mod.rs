@@ -279,6 +279,10 @@ pub struct IngestArgs {
     /// memory; each commit is still atomic).
     #[arg(long, value_name = "N")]
     pub batch: Option<usize>,
+    /// After the summary, the seconds spent in each stage (read and parse, the commits'
+    /// stages).
+    #[arg(long)]
+    pub timings: bool,
     /// Print only problems and a summary, not a line per report.
     #[arg(long, short = 'q')]
     pub quiet: bool,

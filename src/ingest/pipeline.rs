@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{read_document, remove_conflicts, Document, Overrides};
 use crate::model::Problem;
-use crate::warehouse::{Change, Writer};
+use crate::warehouse::{Change, CommitTimes, Writer};
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -53,6 +53,47 @@ pub struct Summary {
     pub fatal: bool,
     /// Stopped by the caller (Ctrl-C) before every document was committed.
     pub interrupted: bool,
+    /// Where the time went.
+    pub stages: Stages,
+}
+
+/// Seconds spent in each stage of a run. Reading overlaps writing (batch N+1 is read while
+/// batch N is written), so the stages add up to more than the run's time.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Stages {
+    /// Reading, decoding and parsing documents: wall time of the parallel reads.
+    pub read: f64,
+    /// The same summed over the reading threads (CPU time of parsing, I/O included).
+    pub read_busy: f64,
+    /// Waiting for the writer to take a batch (reading is ahead).
+    pub handover: f64,
+    /// Opening the warehouse for each commit (manifest, lock).
+    pub open: f64,
+    /// The commits' stages.
+    pub commit: CommitTimes,
+}
+
+impl Stages {
+    /// One line per stage, for `ingest --timings`.
+    pub fn lines(&self) -> Vec<String> {
+        let c = &self.commit;
+        [
+            ("read + decode + parse (wall)", self.read),
+            (
+                "read + decode + parse (summed over threads)",
+                self.read_busy,
+            ),
+            ("reader waiting for the writer", self.handover),
+            ("writer: open warehouse", self.open),
+            ("writer: stored report ids (index)", c.index),
+            ("writer: kept documents + sync", c.documents),
+            ("writer: encode + write segments", c.segments),
+            ("writer: manifest + sync (commit point)", c.publish),
+        ]
+        .iter()
+        .map(|(name, secs)| format!("{secs:9.3} s  {name}"))
+        .collect()
+    }
 }
 
 impl Summary {
@@ -134,16 +175,22 @@ pub fn run(
     observer: &dyn Observer,
 ) -> Summary {
     let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<Document>>(0);
+    let mut reading = Stages::default();
     let (mut summary, parse_failures) = std::thread::scope(|s| {
         let writer = s.spawn(|| commit_batches(data, options, batches, stop, observer));
         let mut parse_failures: Vec<String> = Vec::new();
         for chunk in inputs.chunks(options.batch.unwrap_or(usize::MAX).max(1)) {
-            let (docs, failed) = read_parallel(chunk, options, stop, observer);
+            let started = std::time::Instant::now();
+            let (docs, failed, busy) = read_parallel(chunk, options, stop, observer);
+            reading.read += started.elapsed().as_secs_f64();
+            reading.read_busy += busy;
             parse_failures.extend(failed);
             // The writer hangs up after a failed commit: read no further.
+            let started = std::time::Instant::now();
             if stop.load(Ordering::Relaxed) || (!docs.is_empty() && to_writer.send(docs).is_err()) {
                 break;
             }
+            reading.handover += started.elapsed().as_secs_f64();
         }
         drop(to_writer);
         let summary = writer.join().unwrap_or_else(|_| Summary {
@@ -156,6 +203,11 @@ pub fn run(
         (summary, parse_failures)
     });
     summary.interrupted = stop.load(Ordering::Relaxed);
+    summary.stages = Stages {
+        open: summary.stages.open,
+        commit: summary.stages.commit,
+        ..reading
+    };
     summary.unread = parse_failures.len();
     let mut failures = parse_failures;
     failures.append(&mut summary.failures);
@@ -187,12 +239,23 @@ fn commit_batches(
         if docs.is_empty() {
             continue;
         }
+        let started = std::time::Instant::now();
         let writer = if rebuild_pending {
             Writer::open_for_rebuild(data)
         } else {
             Writer::open(data)
         };
-        let changes = match writer.and_then(|mut w| w.commit(&docs, rebuild_pending)) {
+        out.stages.open += started.elapsed().as_secs_f64();
+        let committed = writer.and_then(|mut w| {
+            let changes = w.commit(&docs, rebuild_pending)?;
+            let (c, t) = (&mut out.stages.commit, w.times);
+            c.index += t.index;
+            c.documents += t.documents;
+            c.segments += t.segments;
+            c.publish += t.publish;
+            Ok(changes)
+        });
+        let changes = match committed {
             Ok(c) => c,
             Err(e) => {
                 out.failures
@@ -208,22 +271,24 @@ fn commit_batches(
     out
 }
 
-/// Reads documents on every core, keeping their order.
+/// Reads documents on every core, keeping their order; also the seconds the threads spent.
 fn read_parallel(
     paths: &[PathBuf],
     options: &Options,
     stop: &AtomicBool,
     observer: &dyn Observer,
-) -> (Vec<Document>, Vec<String>) {
+) -> (Vec<Document>, Vec<String>, f64) {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(paths.len().max(1));
     let per = paths.len().div_ceil(threads).max(1);
+    let mut busy = 0.0;
     let results: Vec<Result<Document, String>> = std::thread::scope(|s| {
         let handles: Vec<_> = paths
             .chunks(per)
             .map(|part| {
                 s.spawn(move || {
+                    let started = std::time::Instant::now();
                     let mut out = Vec::with_capacity(part.len());
                     for p in part {
                         if stop.load(Ordering::Relaxed) {
@@ -235,15 +300,18 @@ fn read_parallel(
                         );
                         observer.read(1);
                     }
-                    out
+                    (out, started.elapsed().as_secs_f64())
                 })
             })
             .collect();
         handles
             .into_iter()
             .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| vec![Err("a parser thread failed".to_string())])
+                let (docs, secs) = h
+                    .join()
+                    .unwrap_or_else(|_| (vec![Err("a parser thread failed".to_string())], 0.0));
+                busy += secs;
+                docs
             })
             .collect()
     });
@@ -255,7 +323,7 @@ fn read_parallel(
             Err(e) => failures.push(e),
         }
     }
-    (docs, failures)
+    (docs, failures, busy)
 }
 
 #[cfg(test)]
@@ -343,5 +411,13 @@ mod tests {
             &Silent,
         );
         assert_eq!((s.docs, s.added, s.commits), (5, 5, 3));
+        // Every stage that ran was timed (`ingest --timings`).
+        let c = s.stages.commit;
+        assert!(s.stages.read > 0.0 && s.stages.read_busy >= s.stages.read * 0.5);
+        assert!(
+            c.documents > 0.0 && c.segments > 0.0 && c.publish > 0.0,
+            "{c:?}"
+        );
+        assert_eq!(s.stages.lines().len(), 8);
     }
 }

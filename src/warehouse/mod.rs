@@ -36,7 +36,7 @@ pub use files::{read_parquet, read_parquet_columns};
 use manifest::{read_manifest, MANIFEST};
 pub use manifest::{Checks, Manifest, Segment};
 pub use schema::Table;
-pub use writer::Writer;
+pub use writer::{CommitTimes, Writer};
 
 /// What can go wrong with a warehouse; every variant names the file.
 #[derive(Debug, thiserror::Error)]

@@ -26,6 +26,22 @@ pub struct Writer {
     pub(super) dir: PathBuf,
     pub(super) manifest: Manifest,
     _lock: File,
+    /// Where the last [`Writer::commit`] spent its time.
+    pub times: CommitTimes,
+}
+
+/// Seconds a commit spent in each stage (`ingest --timings` adds them up).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct CommitTimes {
+    /// Reading the stored reports' ids (what is added, replaced or unchanged).
+    pub index: f64,
+    /// Writing the kept copies of the documents and making them durable.
+    pub documents: f64,
+    /// Encoding the new segment (Arrow, then Parquet) and writing it, and rewriting segments
+    /// that lose replaced reports.
+    pub segments: f64,
+    /// Writing the manifest and making it durable (the commit point).
+    pub publish: f64,
 }
 
 impl Writer {
@@ -71,6 +87,7 @@ impl Writer {
             dir: dir.to_path_buf(),
             manifest,
             _lock: lock,
+            times: CommitTimes::default(),
         };
         if writer.manifest.version == 2 {
             writer.migrate_from_v2()?;
@@ -87,11 +104,20 @@ impl Writer {
         docs: &[Document],
         rebuild: bool,
     ) -> Result<Vec<Change>, WarehouseError> {
+        self.times = CommitTimes::default();
+        let mut clock = std::time::Instant::now();
+        let mut lap = || {
+            let now = std::time::Instant::now();
+            let secs = now.duration_since(clock).as_secs_f64();
+            clock = now;
+            secs
+        };
         let index = if rebuild {
             ReportIndex::new()
         } else {
             self.report_index()?
         };
+        self.times.index = lap();
         let Plan {
             changes,
             keep,
@@ -107,6 +133,7 @@ impl Writer {
         if !keep.is_empty() {
             self.sync_documents(&keep)?;
         }
+        self.times.documents = lap();
         let mut segments = Vec::new();
         if !rebuild {
             let touched: HashSet<&str> = replaced
@@ -127,6 +154,7 @@ impl Writer {
             let refs: Vec<&Document> = keep.iter().collect();
             segments.push(self.write_segment(&refs, generation)?);
         }
+        self.times.segments = lap();
         let manifest = Manifest {
             generation,
             segments,
@@ -134,6 +162,7 @@ impl Writer {
             ..Manifest::empty()
         };
         self.publish(manifest)?;
+        self.times.publish = lap();
         Ok(changes)
     }
 
