@@ -231,6 +231,9 @@ fn commit_batches(
 ) -> Summary {
     let mut out = Summary::default();
     let mut rebuild_pending = options.rebuild;
+    // One writer for the run: the lock is held from the first commit to the last, and the
+    // stored reports' index is carried from commit to commit instead of read again.
+    let mut writer: Option<Writer> = None;
     for mut docs in batches {
         if stop.load(Ordering::Relaxed) {
             break;
@@ -240,23 +243,35 @@ fn commit_batches(
             continue;
         }
         let started = std::time::Instant::now();
-        let writer = if rebuild_pending {
-            Writer::open_for_rebuild(data)
-        } else {
-            Writer::open(data)
-        };
+        if writer.is_none() {
+            let opened = if rebuild_pending {
+                Writer::open_for_rebuild(data)
+            } else {
+                Writer::open(data)
+            };
+            match opened {
+                Ok(w) => writer = Some(w),
+                Err(e) => {
+                    out.failures
+                        .push(format!("{e} (this commit was not written)"));
+                    out.fatal = true;
+                    return out;
+                }
+            }
+        }
         out.stages.open += started.elapsed().as_secs_f64();
-        let committed = writer.and_then(|mut w| {
-            let changes = w.commit(&docs, rebuild_pending)?;
-            let (c, t) = (&mut out.stages.commit, w.times);
-            c.index += t.index;
-            c.documents += t.documents;
-            c.segments += t.segments;
-            c.publish += t.publish;
-            Ok(changes)
-        });
-        let changes = match committed {
-            Ok(c) => c,
+        let Some(w) = writer.as_mut() else {
+            break;
+        };
+        let changes = match w.commit(&docs, rebuild_pending) {
+            Ok(c) => {
+                let (s, t) = (&mut out.stages.commit, w.times);
+                s.index += t.index;
+                s.documents += t.documents;
+                s.segments += t.segments;
+                s.publish += t.publish;
+                c
+            }
             Err(e) => {
                 out.failures
                     .push(format!("{e} (this commit was not written)"));
@@ -391,6 +406,47 @@ mod tests {
         assert!(s.interrupted);
         assert_eq!((s.docs, s.commits), (0, 0));
         assert!(!data.join("manifest.json").exists());
+    }
+
+    #[test]
+    fn the_index_carried_between_commits_sees_what_earlier_commits_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = report_file(dir.path(), "a.txt", 2016);
+        let b = report_file(dir.path(), "b.txt", 2017);
+        // Another document for a's report (replaces it), then b's own document again
+        // (unchanged), each in a commit of its own.
+        let c = dir.path().join("c.txt");
+        std::fs::write(
+            &c,
+            "莆田市农业局2016年度政府信息公开工作年度报告\n一、概述\n2016年，本局共受理政府信息公开申请5件。\n",
+        )
+        .expect("write");
+        let b_again = dir.path().join("b-again.txt");
+        std::fs::copy(&b, &b_again).expect("copy");
+        let options = Options {
+            batch: Some(1),
+            ..Options::default()
+        };
+        let data = dir.path().join("w");
+        let files = [a, b, c.clone(), b_again, c];
+        let s = run(&data, &files, &options, &AtomicBool::new(false), &Silent);
+        assert_eq!(
+            (s.added, s.replaced, s.unchanged, s.commits),
+            (2, 1, 2, 5),
+            "{s:?}"
+        );
+        // What a writer opened afresh reads from the segments agrees.
+        let w = crate::warehouse::Warehouse::open(&data).expect("open");
+        let shas = crate::check::load_reports(&w).expect("reports");
+        assert_eq!(shas.len(), 2);
+        let again = run(
+            &data,
+            &files[2..4],
+            &options,
+            &AtomicBool::new(false),
+            &Silent,
+        );
+        assert_eq!((again.added, again.replaced, again.unchanged), (0, 0, 2));
     }
 
     #[test]

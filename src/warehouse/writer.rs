@@ -28,6 +28,10 @@ pub struct Writer {
     _lock: File,
     /// Where the last [`Writer::commit`] spent its time.
     pub times: CommitTimes,
+    /// The stored reports as of `manifest`, carried from one commit to the next of a run:
+    /// read from the segments at every commit, it made a long ingest quadratic. `None`: read
+    /// it at the next commit.
+    index: Option<ReportIndex>,
 }
 
 /// Seconds a commit spent in each stage (`ingest --timings` adds them up).
@@ -88,6 +92,7 @@ impl Writer {
             manifest,
             _lock: lock,
             times: CommitTimes::default(),
+            index: None,
         };
         if writer.manifest.version == 2 {
             writer.migrate_from_v2()?;
@@ -112,10 +117,13 @@ impl Writer {
             clock = now;
             secs
         };
-        let index = if rebuild {
+        let mut index = if rebuild {
             ReportIndex::new()
         } else {
-            self.report_index()?
+            match self.index.take() {
+                Some(index) => index,
+                None => self.report_index()?,
+            }
         };
         self.times.index = lap();
         let Plan {
@@ -124,6 +132,7 @@ impl Writer {
             replaced,
         } = plan(docs, &index);
         if keep.is_empty() && !rebuild {
+            self.index = Some(index);
             return Ok(changes);
         }
         let generation = self.manifest.generation + 1;
@@ -135,6 +144,7 @@ impl Writer {
         }
         self.times.documents = lap();
         let mut segments = Vec::new();
+        let mut rewrote = false;
         if !rebuild {
             let touched: HashSet<&str> = replaced
                 .iter()
@@ -142,6 +152,7 @@ impl Writer {
                 .collect();
             for seg in &self.manifest.segments {
                 if touched.contains(seg.id.as_str()) {
+                    rewrote = true;
                     if let Some(s) = self.rewrite_without(seg, &replaced, generation)? {
                         segments.push(s);
                     }
@@ -150,9 +161,12 @@ impl Writer {
                 }
             }
         }
+        let mut added = None;
         if !keep.is_empty() {
             let refs: Vec<&Document> = keep.iter().collect();
-            segments.push(self.write_segment(&refs, generation)?);
+            let segment = self.write_segment(&refs, generation)?;
+            added = Some(segment.id.clone());
+            segments.push(segment);
         }
         self.times.segments = lap();
         let manifest = Manifest {
@@ -163,6 +177,21 @@ impl Writer {
         };
         self.publish(manifest)?;
         self.times.publish = lap();
+        // The new segment's reports, as `report_index` would read them back; segments
+        // rewritten without replaced reports have new ids: read the index afresh then.
+        if !rewrote {
+            if let Some(seg) = added {
+                for d in &keep {
+                    for r in &d.reports {
+                        index.insert(
+                            r.report_id(),
+                            (seg.clone(), d.sha256.clone(), d.source_file.clone()),
+                        );
+                    }
+                }
+            }
+            self.index = Some(index);
+        }
         Ok(changes)
     }
 
