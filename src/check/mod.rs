@@ -132,34 +132,54 @@ pub fn run_in_passes(warehouse: &Warehouse, budget: u64) -> Result<Vec<Finding>,
     let mut carried: HashMap<Text, [Option<StoredFact>; 2]> = HashMap::new();
     for pass in facts::passes(&reports, budget) {
         let held: Vec<&StoredReport> = pass.iter().map(|&i| &reports[i]).collect();
-        let facts = facts::load_facts(warehouse, &held)?;
-        let mut by_report: BTreeMap<&str, Vec<&StoredFact>> = BTreeMap::new();
-        for f in &facts {
-            by_report.entry(&f.report_id).or_default().push(f);
-        }
-        for (id, fs) in &by_report {
-            arithmetic(id, fs, &mut out);
-            implausible(id, fs, &mut out);
-            for (slot, code) in ["application.carried_in", "application.carried_out"]
-                .iter()
-                .enumerate()
-            {
-                if let Some(f) = fs
-                    .iter()
-                    .find(|f| &*f.indicator == *code && &*f.breakdown == "total")
-                {
-                    carried.entry(f.report_id.clone()).or_default()[slot] = Some((*f).clone());
-                }
+        // The pass's documents are read for their prose on a second core while the facts
+        // are read and the other rules run.
+        std::thread::scope(|s| -> Result<(), WarehouseError> {
+            let prose = s.spawn(|| prose::read(warehouse, &held));
+            let facts = facts::load_facts(warehouse, &held)?;
+            let mut by_report: BTreeMap<&str, Vec<&StoredFact>> = BTreeMap::new();
+            for f in &facts {
+                by_report.entry(&f.report_id).or_default().push(f);
             }
-        }
-        cross_scope(&held, &by_report, &mut out);
-        prose::check(warehouse, &held, &by_report, &mut out);
+            within_reports(&by_report, &mut out, &mut carried);
+            cross_scope(&held, &by_report, &mut out);
+            let prose = prose.join().map_err(|_| WarehouseError::Manifest {
+                path: warehouse.dir().to_path_buf(),
+                message: "the thread reading the documents' prose failed".into(),
+            })?;
+            prose::check(&prose, &by_report, &mut out);
+            Ok(())
+        })?;
     }
     continuity(&reports, &carried, &mut out);
     out.sort_by(|a, b| {
         (&a.report_id, a.rule, &a.indicators).cmp(&(&b.report_id, b.rule, &b.indicators))
     });
     Ok(out)
+}
+
+/// The rules within one report, and each report's 上年结转 and 结转下年度 kept for the rule
+/// across years.
+fn within_reports(
+    by_report: &BTreeMap<&str, Vec<&StoredFact>>,
+    out: &mut Vec<Finding>,
+    carried: &mut HashMap<Text, [Option<StoredFact>; 2]>,
+) {
+    for (id, fs) in by_report {
+        arithmetic(id, fs, out);
+        implausible(id, fs, out);
+        for (slot, code) in ["application.carried_in", "application.carried_out"]
+            .iter()
+            .enumerate()
+        {
+            if let Some(f) = fs
+                .iter()
+                .find(|f| &*f.indicator == *code && &*f.breakdown == "total")
+            {
+                carried.entry(f.report_id.clone()).or_default()[slot] = Some((*f).clone());
+            }
+        }
+    }
 }
 
 /// Reports by (body, year), each list in stored order.
@@ -239,15 +259,8 @@ fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) -> usize {
         .iter()
         .map(|f| ((&*f.indicator, &*f.breakdown), *f))
         .collect();
-    // Each indicator's children, found in one walk of the catalog (once per parent was
-    // quadratic in the catalog, per report).
-    let mut children: HashMap<&str, Vec<&crate::catalog::Indicator>> = HashMap::new();
-    for i in catalog().indicators() {
-        children.entry(i.parent).or_default().push(i);
-    }
     for parent in catalog().indicators() {
-        let kids: &[&crate::catalog::Indicator] =
-            children.get(parent.code).map_or(&[], Vec::as_slice);
+        let kids = children(parent.code);
         for relation in ["part", "channel"] {
             let group: Vec<_> = kids.iter().filter(|i| i.relation == relation).collect();
             if group.is_empty() {
@@ -341,6 +354,25 @@ fn arithmetic(id: &str, fs: &[&StoredFact], out: &mut Vec<Finding>) -> usize {
         }
     }
     checked + matrix(id, &at, out)
+}
+
+/// The catalog's children of `code`, from a map built once per run (the catalog does not
+/// change once in use): a walk of the catalog per parent and report made the checks and
+/// ingest's identities quadratic in the catalog.
+fn children(code: &str) -> &'static [&'static crate::catalog::Indicator] {
+    static CHILDREN: std::sync::OnceLock<
+        HashMap<&'static str, Vec<&'static crate::catalog::Indicator>>,
+    > = std::sync::OnceLock::new();
+    CHILDREN
+        .get_or_init(|| {
+            let mut m: HashMap<&str, Vec<&crate::catalog::Indicator>> = HashMap::new();
+            for i in catalog().indicators() {
+                m.entry(i.parent).or_default().push(i);
+            }
+            m
+        })
+        .get(code)
+        .map_or(&[], Vec::as_slice)
 }
 
 fn matrix(id: &str, at: &HashMap<Key, &StoredFact>, out: &mut Vec<Finding>) -> usize {

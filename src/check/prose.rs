@@ -8,7 +8,7 @@
 //! speaks for (全市… → `whole`), or to the document's only report.
 
 use super::{Finding, StoredFact, StoredReport};
-use crate::ingest::prose::statements;
+use crate::ingest::prose::{statements, Stated};
 use crate::warehouse::Warehouse;
 use std::collections::BTreeMap;
 
@@ -26,23 +26,36 @@ pub fn document_text(w: &Warehouse, sha: &str) -> Option<String> {
     Some(text)
 }
 
-/// Adds the prose/table mismatches of every kept document.
-pub fn check(
-    w: &Warehouse,
-    reports: &[&StoredReport],
-    by_report: &BTreeMap<&str, Vec<&StoredFact>>,
-    out: &mut Vec<Finding>,
-) {
+/// A kept document's reports (of one pass) and the figures its prose states.
+pub struct Prose<'a> {
+    reports: Vec<&'a StoredReport>,
+    stated: Vec<Stated>,
+}
+
+/// The figures the prose of each document of `reports` states: the costly half of the rule
+/// (reading and decoding every kept document), which needs no facts and so runs while they
+/// are read.
+pub fn read<'a>(w: &Warehouse, reports: &[&'a StoredReport]) -> Vec<Prose<'a>> {
     let mut docs: BTreeMap<&str, Vec<&StoredReport>> = BTreeMap::new();
     for r in reports {
         docs.entry(&r.sha256).or_default().push(r);
     }
-    for (sha, of_doc) in docs {
-        let Some(text) = document_text(w, sha) else {
-            continue;
-        };
-        for s in statements(&text) {
-            let report = match (of_doc.as_slice(), s.whole) {
+    docs.into_iter()
+        .filter_map(|(sha, of_doc)| {
+            let text = document_text(w, sha)?;
+            Some(Prose {
+                reports: of_doc,
+                stated: statements(&text),
+            })
+        })
+        .collect()
+}
+
+/// Adds the prose/table mismatches of the documents read.
+pub fn check(docs: &[Prose], by_report: &BTreeMap<&str, Vec<&StoredFact>>, out: &mut Vec<Finding>) {
+    for doc in docs {
+        for s in &doc.stated {
+            let report = match (doc.reports.as_slice(), s.whole) {
                 ([only], _) => *only,
                 (many, Some(true)) => match many.iter().find(|r| &*r.scope == "whole") {
                     Some(r) => *r,
