@@ -55,8 +55,6 @@ def saved_queries():
         if name in ("quality_overview", "data_problems"):
             continue  # they read checks/problems, empty here
         params = dict(re.findall(r"-- param: (\w+) = (\S*)", text))
-        if name == "ranking":
-            params["year"] = "2022"  # the synthetic corpus covers 2019-2024
         for k, v in params.items():
             text = text.replace("${" + k + "}", v)
         out.append((name, text))
@@ -233,16 +231,17 @@ def check_at(wh):
 
 
 def main():
-    global K
+    global K, RUNS
     ap = argparse.ArgumentParser()
     ap.add_argument("--facts", type=int, nargs="*", default=[1_000_000, 10_000_000])
     ap.add_argument("--work", default=os.path.join(TARGET, "bench"))
     ap.add_argument("--repeat", type=int, default=K, help="K: statements per warm process")
+    ap.add_argument("--runs", type=int, default=RUNS, help="processes per timing (median)")
     ap.add_argument("--only", help="time only the queries whose name contains this")
     ap.add_argument("--skip-extras", action="store_true",
                     help="no memory-limit, PDF ingest and check runs")
     a = ap.parse_args()
-    K = a.repeat
+    K, RUNS = a.repeat, a.runs
     os.makedirs(a.work, exist_ok=True)
     import duckdb
     print(f"machine: {os.cpu_count()} cores; gongkai {GONGKAI}; DuckDB {duckdb.__version__} (pip), "

@@ -8,15 +8,20 @@
 /// Folds full-width ASCII forms (ＡＢＣ１２３（），：) to ASCII and the ideographic space to a
 /// space; other characters, 、 and CJK included, are kept.
 pub fn fold_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' | '\u{00A0}' => ' ',
-            '〔' | '【' => '[',
-            '〕' | '】' => ']',
-            _ => c,
-        })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    out.extend(s.chars().map(fold_char));
+    out
+}
+
+/// One character of [`fold_width`].
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' | '\u{00A0}' => ' ',
+        '〔' | '【' => '[',
+        '〕' | '】' => ']',
+        _ => c,
+    }
 }
 
 /// The numbering a label opens with, which places the row in the hierarchy.
@@ -100,10 +105,14 @@ fn numbering_prefix(s: &str) -> Option<(Numbering, usize)> {
 
 /// Folds width and removes every whitespace character.
 fn compact(label: &str) -> String {
-    fold_width(label)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    let mut out = String::with_capacity(label.len());
+    out.extend(
+        label
+            .chars()
+            .map(fold_char)
+            .filter(|c| !c.is_whitespace()),
+    );
+    out
 }
 
 /// The numbering the label opens with, if any (only the first one: `（一）1.` is `Sub(1)`).
@@ -119,6 +128,28 @@ pub fn numbering(label: &str) -> Option<Numbering> {
 /// apart. A label cut by a line wrap is handled too: an unclosed `(` drops the rest, and a `)`
 /// with no opening drops what precedes it.
 pub fn label_key(label: &str) -> String {
+    // The same few hundred labels come back in every document of a template: each thread
+    // keeps the keys it made (a fifth of ingest's time went to making them again).
+    thread_local! {
+        static KEYS: std::cell::RefCell<std::collections::HashMap<String, String>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(k) = keys.get(label) {
+            return k.clone();
+        }
+        let k = make_label_key(label);
+        // Bounded: a corpus of unusual labels does not grow it without end.
+        if keys.len() >= 16_384 {
+            keys.clear();
+        }
+        keys.insert(label.to_string(), k.clone());
+        k
+    })
+}
+
+fn make_label_key(label: &str) -> String {
     let mut s = compact(label);
     while let Some((_, len)) = numbering_prefix(&s) {
         s.drain(..len);
