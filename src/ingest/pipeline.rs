@@ -86,8 +86,9 @@ impl Stages {
             ("reader waiting for the writer", self.handover),
             ("writer: open warehouse", self.open),
             ("writer: stored report ids (index)", c.index),
-            ("writer: kept documents + sync", c.documents),
+            ("writer: kept documents", c.documents),
             ("writer: encode + write segments", c.segments),
+            ("writer: sync documents + segments", c.sync),
             ("writer: manifest + sync (commit point)", c.publish),
         ]
         .iter()
@@ -269,6 +270,7 @@ fn commit_batches(
                 s.index += t.index;
                 s.documents += t.documents;
                 s.segments += t.segments;
+                s.sync += t.sync;
                 s.publish += t.publish;
                 c
             }
@@ -474,6 +476,7 @@ mod tests {
             c.documents > 0.0 && c.segments > 0.0 && c.publish > 0.0,
             "{c:?}"
         );
-        assert_eq!(s.stages.lines().len(), 8);
+        assert!(c.sync > 0.0, "{c:?}");
+        assert_eq!(s.stages.lines().len(), 9);
     }
 }

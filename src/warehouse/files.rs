@@ -29,8 +29,18 @@ pub(crate) fn writer_properties() -> WriterProperties {
         .build()
 }
 
-/// Writes one batch as a Parquet file with [`writer_properties`].
+/// Writes one batch as a Parquet file with [`writer_properties`], made durable.
 pub(crate) fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), WarehouseError> {
+    write_parquet_with(path, batch, true)
+}
+
+/// Writes one batch as a Parquet file; `sync`: made durable before returning (otherwise the
+/// caller makes it durable, with everything else its commit wrote, in one sync).
+pub(crate) fn write_parquet_with(
+    path: &Path,
+    batch: &RecordBatch,
+    sync: bool,
+) -> Result<(), WarehouseError> {
     let props = writer_properties();
     let file = File::create(path).map_err(io(path))?;
     let perr = |source| WarehouseError::Parquet {
@@ -40,7 +50,10 @@ pub(crate) fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), Ware
     let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(perr)?;
     w.write(batch).map_err(perr)?;
     let file = w.into_inner().map_err(perr)?;
-    file.sync_all().map_err(io(path))
+    if sync {
+        file.sync_all().map_err(io(path))?;
+    }
+    Ok(())
 }
 
 /// Reads a whole Parquet file (used for the small per-segment report index and rewrites).

@@ -10,7 +10,7 @@ use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::filter_record_batch;
 use sha2::{Digest, Sha256};
 
-use super::files::{read_parquet, read_parquet_columns, sync_dir, write_parquet};
+use super::files::{read_parquet, read_parquet_columns, sync_dir, write_parquet, write_parquet_with};
 use super::manifest::{
     read_manifest, read_manifest_of_any_version, Checks, Manifest, Segment, MANIFEST,
 };
@@ -39,11 +39,13 @@ pub struct Writer {
 pub struct CommitTimes {
     /// Reading the stored reports' ids (what is added, replaced or unchanged).
     pub index: f64,
-    /// Writing the kept copies of the documents and making them durable.
+    /// Writing the kept copies of the documents.
     pub documents: f64,
     /// Encoding the new segment (Arrow, then Parquet) and writing it, and rewriting segments
     /// that lose replaced reports.
     pub segments: f64,
+    /// Making the documents and segments durable (one `syncfs` on Linux).
+    pub sync: f64,
     /// Writing the manifest and making it durable (the commit point).
     pub publish: f64,
 }
@@ -139,9 +141,6 @@ impl Writer {
         for d in &keep {
             self.keep_document(d)?;
         }
-        if !keep.is_empty() {
-            self.sync_documents(&keep)?;
-        }
         self.times.documents = lap();
         let mut segments = Vec::new();
         let mut rewrote = false;
@@ -169,6 +168,9 @@ impl Writer {
             segments.push(segment);
         }
         self.times.segments = lap();
+        // Everything the manifest will name made durable before it names it.
+        self.sync_written(&keep)?;
+        self.times.sync = lap();
         let manifest = Manifest {
             generation,
             segments,
@@ -269,19 +271,20 @@ impl Writer {
         fs::rename(&tmp, &path).map_err(io(&path))
     }
 
-    /// Makes every document written by this commit durable before the manifest names them:
-    /// one `syncfs` on Linux instead of an fsync per file.
-    fn sync_documents(&self, docs: &[Document]) -> Result<(), WarehouseError> {
-        let dir = self.dir.join("documents");
+    /// Makes everything this commit wrote (kept documents, new and rewritten segments)
+    /// durable before the manifest names it: on Linux one `syncfs` for the commit instead of
+    /// an fsync per file and directory; elsewhere each document (segment files were synced as
+    /// they were written).
+    fn sync_written(&self, docs: &[Document]) -> Result<(), WarehouseError> {
         #[cfg(target_os = "linux")]
         {
             use std::os::fd::AsRawFd;
             let _ = docs;
-            let d = File::open(&dir).map_err(io(&dir))?;
+            let d = File::open(&self.dir).map_err(io(&self.dir))?;
             // SAFETY: syncfs takes a file descriptor we own for the duration of the call.
             if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
                 return Err(WarehouseError::Io {
-                    path: dir,
+                    path: self.dir.clone(),
                     source: std::io::Error::last_os_error(),
                 });
             }
@@ -289,6 +292,10 @@ impl Writer {
         }
         #[cfg(not(target_os = "linux"))]
         {
+            if docs.is_empty() {
+                return Ok(());
+            }
+            let dir = self.dir.join("documents");
             for doc in docs {
                 let path = dir.join(format!("{}.{}", doc.sha256, doc.extension));
                 File::open(&path)
@@ -388,10 +395,14 @@ impl Writer {
         dir: &Path,
         batches: &PerTable<RecordBatch>,
     ) -> Result<Segment, WarehouseError> {
+        // On Linux the commit's one `syncfs` (see `sync_written`) makes these durable.
+        let linux = cfg!(target_os = "linux");
         for table in Table::ALL {
-            write_parquet(&segment_file(&self.dir, &id, table), batches.get(table))?;
+            write_parquet_with(&segment_file(&self.dir, &id, table), batches.get(table), !linux)?;
         }
-        sync_dir(dir)?;
+        if !linux {
+            sync_dir(dir)?;
+        }
         Ok(Segment {
             id,
             facts: batches.facts.num_rows() as u64,
