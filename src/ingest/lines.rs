@@ -97,9 +97,13 @@ pub fn classify(line: &str) -> TableLine {
     if is_footer(line) {
         return TableLine::Footer;
     }
-    let key = label_key(&line.replace('\t', " "));
-    if key.starts_with("统计指标") && key.contains("统计数") {
-        return TableLine::Header;
+    // The header's key holds 统计指标 (so the line holds 统 and 标): other lines, nearly all,
+    // are not keyed.
+    if line.contains('统') && line.contains('标') {
+        let key = label_key(&line.replace('\t', " "));
+        if key.starts_with("统计指标") && key.contains("统计数") {
+            return TableLine::Header;
+        }
     }
     TableLine::Row(if line.contains('\t') {
         split_tabs(line)

@@ -105,6 +105,11 @@ pub fn crawler_field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
 
 /// Reads a caption at line index `i`, with its scope parenthesis on one of the next lines.
 pub fn caption_at(lines: &[&str], i: usize) -> Option<Caption> {
+    // Every line of a document is asked: a caption holds 年, 政 and 表 (which neither width
+    // folding nor removing whitespace changes), so a line without them is none, unread.
+    if !(lines[i].contains('表') && lines[i].contains('年') && lines[i].contains('政')) {
+        return None;
+    }
     let line = fold_width(lines[i]);
     let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
     let c = caption_re().captures(&compact)?;

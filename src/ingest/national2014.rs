@@ -98,6 +98,10 @@ fn is_known_heading(key: &str) -> bool {
 
 /// True when a line marks the end of the table: the 注 under it.
 pub fn is_table_end(line: &str) -> bool {
+    // Asked of every line; each way a table ends starts with 注.
+    if !line.contains('注') {
+        return false;
+    }
     let key = label_key(line);
     let t: String = line.chars().filter(|c| !c.is_whitespace()).collect();
     key.is_empty() && (t.starts_with("(注") || t.starts_with("（注"))

@@ -10,7 +10,9 @@ use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::filter_record_batch;
 use sha2::{Digest, Sha256};
 
-use super::files::{read_parquet, read_parquet_columns, sync_dir, write_parquet, write_parquet_with};
+use super::files::{
+    read_parquet, read_parquet_columns, sync_dir, write_parquet, write_parquet_with,
+};
 use super::manifest::{
     read_manifest, read_manifest_of_any_version, Checks, Manifest, Segment, MANIFEST,
 };
@@ -398,7 +400,11 @@ impl Writer {
         // On Linux the commit's one `syncfs` (see `sync_written`) makes these durable.
         let linux = cfg!(target_os = "linux");
         for table in Table::ALL {
-            write_parquet_with(&segment_file(&self.dir, &id, table), batches.get(table), !linux)?;
+            write_parquet_with(
+                &segment_file(&self.dir, &id, table),
+                batches.get(table),
+                !linux,
+            )?;
         }
         if !linux {
             sync_dir(dir)?;
