@@ -104,7 +104,7 @@ fn numbering_prefix(s: &str) -> Option<(Numbering, usize)> {
 }
 
 /// Folds width and removes every whitespace character.
-fn compact(label: &str) -> String {
+pub fn compact(label: &str) -> String {
     let mut out = String::with_capacity(label.len());
     out.extend(label.chars().map(fold_char).filter(|c| !c.is_whitespace()));
     out

@@ -18,7 +18,7 @@ use crate::model::{Breakdown, Figure, Problem, ProblemKind, Template};
 use super::align;
 use super::template::{self, TableTemplate, TemplateDef};
 
-use super::label::{fold_width, label_key, numbering, Numbering};
+use super::label::{compact, fold_width, label_key, numbering, Numbering};
 use super::lines::is_footer;
 use super::value::{parse_cell, Cell};
 use crate::catalog::catalog;
@@ -113,24 +113,6 @@ pub fn detect(lines: &[&str]) -> bool {
     lines
         .iter()
         .any(|l| l.contains('收') && compact(l).contains("收到和处理政府信息公开申请情况"))
-}
-
-fn compact(s: &str) -> String {
-    // One pass: fold full-width forms and drop whitespace (this runs on every line).
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let c = match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' | '\u{00A0}' => ' ',
-            '〔' | '【' => '[',
-            '〕' | '】' => ']',
-            c => c,
-        };
-        if !c.is_whitespace() {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// A line split into its text and the run of numbers it ends with.

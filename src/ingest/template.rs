@@ -12,7 +12,6 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::label::fold_width;
 use crate::catalog::catalog;
 use crate::model::{Breakdown, Template};
 
@@ -157,12 +156,7 @@ impl TemplateDef {
 }
 
 /// The width-folded text without whitespace that labels are matched on.
-pub fn compact(s: &str) -> String {
-    fold_width(s)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
-}
+pub use super::label::compact;
 
 fn breakdown(name: &str) -> Option<Breakdown> {
     Breakdown::ALL.into_iter().find(|b| b.as_str() == name)
