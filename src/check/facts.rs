@@ -7,7 +7,6 @@
 //! can hold them. Memory is bounded by the pass, not the warehouse (a national warehouse of
 //! 50M facts did not fit in memory when every fact was held at once).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,6 +14,8 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int32Type, Int64Type, Schema};
 use datafusion::arrow::error::ArrowError;
+// hashbrown with foldhash: these maps are asked once per row or dictionary value.
+use datafusion::common::HashMap;
 use datafusion::parquet::arrow::arrow_reader::{
     ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
@@ -244,11 +245,12 @@ pub fn passes(reports: &[StoredReport], budget: u64) -> Vec<Vec<usize>> {
     out
 }
 
-/// The facts of the given reports, in stored order (file by file, row by row).
+/// The facts of each of the given reports (in their order), each report's in stored order
+/// (file by file, row by row).
 pub fn load_facts(
     w: &Warehouse,
     reports: &[&StoredReport],
-) -> Result<Vec<StoredFact>, WarehouseError> {
+) -> Result<Vec<Vec<StoredFact>>, WarehouseError> {
     let index: HashMap<&str, usize> = reports
         .iter()
         .enumerate()
@@ -263,7 +265,7 @@ pub fn load_facts(
     let lowest = reports.iter().map(|r| &*r.report_id).min().unwrap_or("");
     let highest = reports.iter().map(|r| &*r.report_id).max().unwrap_or("");
     let mut texts = Interner::default();
-    let mut facts = Vec::new();
+    let mut facts: Vec<Vec<StoredFact>> = vec![Vec::new(); reports.len()];
     for path in w.table_files(Table::Facts) {
         for b in read_facts(&path, (first, last), (lowest, highest))? {
             let at = mapped(&b, "report_id", &path, |s| index.get(s).copied())?;
@@ -283,7 +285,7 @@ pub fn load_facts(
             let derived = b.column_by_name("derived").and_then(|c| c.as_boolean_opt());
             for (i, r) in at.iter().enumerate() {
                 let Some(r) = r else { continue };
-                facts.push(StoredFact {
+                facts[*r].push(StoredFact {
                     report_id: reports[*r].report_id.clone(),
                     indicator: indicator[i].clone(),
                     breakdown: breakdown[i].clone(),

@@ -18,7 +18,10 @@ mod prose;
 
 pub use prose::document_text;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// hashbrown with foldhash: the rules look figures up by (indicator, breakdown) per report.
+use datafusion::common::HashMap;
 
 use std::sync::Arc;
 
@@ -137,10 +140,13 @@ pub fn run_in_passes(warehouse: &Warehouse, budget: u64) -> Result<Vec<Finding>,
         std::thread::scope(|s| -> Result<(), WarehouseError> {
             let prose = s.spawn(|| prose::read(warehouse, &held));
             let facts = facts::load_facts(warehouse, &held)?;
-            let mut by_report: BTreeMap<&str, Vec<&StoredFact>> = BTreeMap::new();
-            for f in &facts {
-                by_report.entry(&f.report_id).or_default().push(f);
-            }
+            // A report listed twice (one id) has all its facts under the later listing.
+            let by_report: BTreeMap<&str, Vec<&StoredFact>> = held
+                .iter()
+                .zip(&facts)
+                .filter(|(_, fs)| !fs.is_empty())
+                .map(|(r, fs)| (&*r.report_id, fs.iter().collect()))
+                .collect();
             within_reports(&by_report, &mut out, &mut carried);
             cross_scope(&held, &by_report, &mut out);
             let prose = prose.join().map_err(|_| WarehouseError::Manifest {
