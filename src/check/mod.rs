@@ -189,9 +189,9 @@ fn within_reports(
 }
 
 /// Reports by (body, year), each list in stored order.
-fn by_body_year<'a, R: std::borrow::Borrow<StoredReport>>(
-    reports: &'a [R],
-) -> HashMap<(&'a str, i32), Vec<&'a StoredReport>> {
+fn by_body_year<R: std::borrow::Borrow<StoredReport>>(
+    reports: &[R],
+) -> HashMap<(&str, i32), Vec<&StoredReport>> {
     let mut m: HashMap<(&str, i32), Vec<&StoredReport>> = HashMap::new();
     for r in reports {
         let r = r.borrow();
