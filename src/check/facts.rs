@@ -72,6 +72,9 @@ pub struct StoredReport {
     pub source_file: Text,
     /// `reports.figures`: the facts it stored (sizes the passes).
     pub figures: u64,
+    /// The segment it is stored in (position in the manifest): a pass reads only the
+    /// segments of its reports.
+    pub segment: usize,
 }
 
 /// One allocation per distinct text.
@@ -177,7 +180,7 @@ pub fn load_reports(w: &Warehouse) -> Result<Vec<StoredReport>, WarehouseError> 
         "source_file",
         "figures",
     ];
-    for path in w.table_files(Table::Reports) {
+    for (segment, path) in w.table_files(Table::Reports).into_iter().enumerate() {
         for b in read_parquet_columns(&path, Some(&columns))? {
             let ids = mapped(&b, "report_id", &path, |s| texts.get(s))?;
             let body = mapped(&b, "body", &path, |s| texts.get(s))?;
@@ -201,6 +204,7 @@ pub fn load_reports(w: &Warehouse) -> Result<Vec<StoredReport>, WarehouseError> 
                     sha256: sha[i].clone(),
                     source_file: file[i].clone(),
                     figures: figures.get(i).copied().unwrap_or(0).max(0) as u64,
+                    segment,
                 });
             }
         }
@@ -209,35 +213,44 @@ pub fn load_reports(w: &Warehouse) -> Result<Vec<StoredReport>, WarehouseError> 
 }
 
 /// Reports read together: whole (year, body) groups, at most `budget` facts unless one group
-/// alone holds more. Indices into the reports given, each pass in (year, body, report_id)
-/// order.
+/// alone holds more. Indices into the reports given.
+///
+/// Passes follow the storage: each group goes with the segment holding its first report, and
+/// a pass holds groups of one segment, in (year, body, report_id) order. So a compacted
+/// warehouse (a segment per year, row groups by ranges of reports) reads a year's file a
+/// range at a time, and a warehouse of many small ingest segments reads each file once —
+/// grouped by year and body across segments, every pass would read every file.
 pub fn passes(reports: &[StoredReport], budget: u64) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..reports.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&reports[a], &reports[b]);
-        (x.year, &x.body, &x.report_id).cmp(&(y.year, &y.body, &y.report_id))
+        (x.year, &x.body, x.segment, &x.report_id).cmp(&(y.year, &y.body, y.segment, &y.report_id))
     });
-    let mut out: Vec<Vec<usize>> = Vec::new();
-    let mut pass: Vec<usize> = Vec::new();
-    let mut held = 0;
+    // Whole (year, body) groups, each with the segment of its first report.
+    let mut groups: Vec<(usize, &[usize])> = Vec::new();
     let mut i = 0;
     while i < order.len() {
         let first = &reports[order[i]];
-        let group_end = order[i..]
+        let end = order[i..]
             .iter()
             .position(|&j| reports[j].year != first.year || reports[j].body != first.body)
             .map_or(order.len(), |n| i + n);
-        let facts: u64 = order[i..group_end]
-            .iter()
-            .map(|&j| reports[j].figures)
-            .sum();
-        if !pass.is_empty() && held + facts > budget {
+        groups.push((first.segment, &order[i..end]));
+        i = end;
+    }
+    groups.sort_by_key(|(segment, _)| *segment);
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut pass: Vec<usize> = Vec::new();
+    let (mut held, mut pass_segment) = (0, None);
+    for (segment, group) in groups {
+        let facts: u64 = group.iter().map(|&j| reports[j].figures).sum();
+        if !pass.is_empty() && (held + facts > budget || pass_segment != Some(segment)) {
             out.push(std::mem::take(&mut pass));
             held = 0;
         }
-        pass.extend_from_slice(&order[i..group_end]);
+        pass.extend_from_slice(group);
         held += facts;
-        i = group_end;
+        pass_segment = Some(segment);
     }
     if !pass.is_empty() {
         out.push(pass);
@@ -266,7 +279,9 @@ pub fn load_facts(
     let highest = reports.iter().map(|r| &*r.report_id).max().unwrap_or("");
     let mut texts = Interner::default();
     let mut facts: Vec<Vec<StoredFact>> = vec![Vec::new(); reports.len()];
-    for path in w.table_files(Table::Facts) {
+    let segments: std::collections::BTreeSet<usize> = reports.iter().map(|r| r.segment).collect();
+    let files = w.table_files(Table::Facts);
+    for path in segments.iter().filter_map(|&s| files.get(s)) {
         for b in read_facts(&path, (first, last), (lowest, highest))? {
             let at = mapped(&b, "report_id", &path, |s| index.get(s).copied())?;
             if at.iter().all(Option::is_none) {
@@ -411,6 +426,48 @@ mod tests {
     use datafusion::arrow::datatypes::{Field, Int32Type as Key, Schema};
 
     use super::*;
+
+    fn report(body: &str, year: i32, scope: &str, segment: usize) -> StoredReport {
+        StoredReport {
+            report_id: format!("{body}/{year}/{scope}").into(),
+            body: body.into(),
+            scope: scope.into(),
+            year,
+            sha256: "".into(),
+            source_file: "".into(),
+            figures: 100,
+            segment,
+        }
+    }
+
+    #[test]
+    fn passes_keep_a_body_year_whole_and_follow_the_segments() {
+        let reports = [
+            report("甲市人民政府", 2017, "whole", 0),
+            report("乙市人民政府", 2017, "whole", 1),
+            report("甲市人民政府", 2018, "whole", 1),
+            // 甲市 2017 本级 ingested later, in another segment: still with its 全市.
+            report("甲市人民政府", 2017, "own", 2),
+            report("丙县人民政府", 2018, "own", 2),
+        ];
+        let ids = |pass: &Vec<usize>| -> Vec<String> {
+            pass.iter().map(|&i| reports[i].report_id.to_string()).collect()
+        };
+        let all: Vec<Vec<String>> = passes(&reports, u64::MAX).iter().map(ids).collect();
+        // One pass per segment that holds a group's first report, in segment order.
+        assert_eq!(
+            all,
+            [
+                vec!["甲市人民政府/2017/whole", "甲市人民政府/2017/own"],
+                vec!["乙市人民政府/2017/whole", "甲市人民政府/2018/whole"],
+                vec!["丙县人民政府/2018/own"],
+            ]
+        );
+        // A budget of one fact: a pass per group, groups never cut.
+        let small = passes(&reports, 1);
+        assert_eq!(small.len(), 4);
+        assert!(small.iter().any(|p| p.len() == 2));
+    }
 
     #[test]
     fn string_columns_in_any_encoding_read_alike_and_others_are_named() {
