@@ -451,7 +451,9 @@ mod tests {
             report("丙县人民政府", 2018, "own", 2),
         ];
         let ids = |pass: &Vec<usize>| -> Vec<String> {
-            pass.iter().map(|&i| reports[i].report_id.to_string()).collect()
+            pass.iter()
+                .map(|&i| reports[i].report_id.to_string())
+                .collect()
         };
         let all: Vec<Vec<String>> = passes(&reports, u64::MAX).iter().map(ids).collect();
         // One pass per segment that holds a group's first report, in segment order.
