@@ -282,21 +282,21 @@ pub fn load_facts(
     let segments: std::collections::BTreeSet<usize> = reports.iter().map(|r| r.segment).collect();
     let files = w.table_files(Table::Facts);
     for path in segments.iter().filter_map(|&s| files.get(s)) {
-        for b in read_facts(&path, (first, last), (lowest, highest))? {
-            let at = mapped(&b, "report_id", &path, |s| index.get(s).copied())?;
+        for b in read_facts(path, (first, last), (lowest, highest))? {
+            let at = mapped(&b, "report_id", path, |s| index.get(s).copied())?;
             if at.iter().all(Option::is_none) {
                 continue;
             }
-            let indicator = mapped(&b, "indicator", &path, |s| texts.get(s))?;
-            let breakdown = mapped(&b, "breakdown", &path, |s| texts.get(s))?;
-            let template = mapped(&b, "template", &path, |s| texts.get(s))?;
-            let origin = mapped(&b, "origin", &path, |s| texts.get(s))?;
-            let file = mapped(&b, "source_file", &path, |s| texts.get(s))?;
+            let indicator = mapped(&b, "indicator", path, |s| texts.get(s))?;
+            let breakdown = mapped(&b, "breakdown", path, |s| texts.get(s))?;
+            let template = mapped(&b, "template", path, |s| texts.get(s))?;
+            let origin = mapped(&b, "origin", path, |s| texts.get(s))?;
+            let file = mapped(&b, "source_file", path, |s| texts.get(s))?;
             let lines = ints(&b, "source_line");
             let values = b
                 .column_by_name("value")
                 .and_then(|c| c.as_primitive_opt::<Float64Type>())
-                .ok_or_else(|| no_column(&path, "value"))?;
+                .ok_or_else(|| no_column(path, "value"))?;
             let derived = b.column_by_name("derived").and_then(|c| c.as_boolean_opt());
             for (i, r) in at.iter().enumerate() {
                 let Some(r) = r else { continue };
