@@ -20,15 +20,18 @@ pub struct Converted {
 
 /// True when the text is an HTML page (or fragment) with a table.
 pub fn looks_like_html(text: &str) -> bool {
-    let head: String = text
-        .chars()
-        .take(4096)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    head.contains("<html")
-        || head.contains("<table")
-        || head.contains("<!doctype html")
-        || text.to_ascii_lowercase().contains("<table")
+    // Asked of every document (and again by `check`): plain text has no `<`, and the search
+    // ignores ASCII case in place instead of lowering a copy of the whole document.
+    if !text.contains('<') {
+        return false;
+    }
+    let has = |hay: &str, needle: &str| {
+        hay.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    let head = &text[..text.char_indices().nth(4096).map_or(text.len(), |(i, _)| i)];
+    has(head, "<html") || has(head, "<!doctype html") || has(text, "<table")
 }
 
 /// True when the text holds a markdown table (a `|---|` separator line).
@@ -217,6 +220,18 @@ pub fn markdown_to_lines(md: &str) -> Converted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_is_told_by_its_tags_in_any_case() {
+        let prose = "政府信息公开工作年度报告\n".repeat(400); // past the first 4,096 characters
+        assert!(!looks_like_html(&prose));
+        assert!(!looks_like_html("a < b, 1 <= 2"));
+        assert!(looks_like_html("<!DOCTYPE HTML><p>报告</p>"));
+        assert!(looks_like_html("<HTML><body>"));
+        // A table anywhere, in any case; a page's <html> only near the start.
+        assert!(looks_like_html(&format!("{prose}<TABLE border=1>")));
+        assert!(!looks_like_html(&format!("{prose}<html>")));
+    }
 
     #[test]
     fn html_rows_become_tab_separated_lines_with_their_source_lines() {
