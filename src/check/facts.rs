@@ -2,9 +2,10 @@
 //!
 //! The rules look within a report, across the two scopes of one body and year, and across
 //! consecutive years of one body. So the reports are read whole (one small row each), and the
-//! facts a pass at a time: each pass holds whole (year, body) groups and at most
-//! [`PASS_FACTS`] facts, and reads only the row groups whose `year` and `report_id` statistics
-//! can hold them. Memory is bounded by the pass, not the warehouse (a national warehouse of
+//! facts a pass at a time: each pass holds whole (year, body) groups of one segment and at
+//! most [`PASS_FACTS`] facts, and reads only that segment's row groups whose `year` and
+//! `report_id` statistics can hold them (the rule across years keeps what it needs of every
+//! report between passes). Memory is bounded by the pass, not the warehouse (a national warehouse of
 //! 50M facts did not fit in memory when every fact was held at once).
 
 use std::path::{Path, PathBuf};
