@@ -18,7 +18,7 @@ use datafusion::arrow::error::ArrowError;
 // hashbrown with foldhash: these maps are asked once per row or dictionary value.
 use datafusion::common::HashMap;
 use datafusion::parquet::arrow::arrow_reader::{
-    ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 use datafusion::parquet::arrow::ProjectionMask;
 use datafusion::parquet::file::metadata::RowGroupMetaData;
@@ -346,10 +346,11 @@ fn read_facts(
         path: path.to_path_buf(),
         source,
     })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
-    // Strings as dictionaries: each distinct id or code is looked up once per batch.
+    // The footer is read once; the schema it gives is asked again with strings as
+    // dictionaries, so that each distinct id or code is looked up once per batch.
+    let stored = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(perr)?;
     let schema = Schema::new(
-        builder
+        stored
             .schema()
             .fields()
             .iter()
@@ -363,13 +364,10 @@ fn read_facts(
             })
             .collect::<Vec<_>>(),
     );
-    let file = std::fs::File::open(path).map_err(|source| WarehouseError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let options = ArrowReaderOptions::new().with_schema(Arc::new(schema));
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(perr)?;
+    let metadata =
+        ArrowReaderMetadata::try_new(stored.metadata().clone(), options).map_err(perr)?;
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
     let groups: Vec<usize> = builder
         .metadata()
         .row_groups()
