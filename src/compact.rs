@@ -18,9 +18,11 @@ use datafusion::parquet::arrow::ArrowWriter;
 use futures::StreamExt;
 
 use crate::engine::Engine;
+use crate::warehouse::rollup::RollupBuilder;
 use crate::warehouse::schema::PerTable;
 use crate::warehouse::{
-    segment_file, writer_properties, Segment, Table, Warehouse, WarehouseError, Writer,
+    rollup_file, segment_file, write_parquet, writer_properties, Segment, Table, Warehouse,
+    WarehouseError, Writer,
 };
 
 /// What compaction did.
@@ -128,6 +130,12 @@ pub async fn compact(
     for year in years {
         let (id, dir) = writer.new_segment_dir(generation)?;
         let mut counts: PerTable<u64> = PerTable::default();
+        let rollup_path = rollup_file(writer.dir(), &id);
+        let arrow = |source| WarehouseError::Arrow {
+            path: rollup_path.clone(),
+            source,
+        };
+        let mut summed = RollupBuilder::new().map_err(arrow)?;
         for table in Table::ALL.iter() {
             let path = segment_file(writer.dir(), &id, *table);
             let sql = match table {
@@ -174,6 +182,9 @@ pub async fn compact(
                     // The stored schema exactly (ntile's and the join's types settle here).
                     let part = stored(part, &table.schema()).map_err(perr)?;
                     *counts.get_mut(*table) += part.num_rows() as u64;
+                    if *table == Table::Facts {
+                        summed.add(&part).map_err(arrow)?;
+                    }
                     w.write(&part).map_err(perr)?;
                 }
             }
@@ -183,6 +194,8 @@ pub async fn compact(
                 source,
             })?;
         }
+        let summed = summed.finish().map_err(arrow)?;
+        write_parquet(&rollup_path, &summed)?;
         File::open(&dir)
             .and_then(|d| d.sync_all())
             .map_err(|source| WarehouseError::Io {
@@ -194,6 +207,7 @@ pub async fn compact(
             id,
             facts: counts.facts,
             reports: counts.reports,
+            rollup: true,
         });
     }
     let after = segments.len();

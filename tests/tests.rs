@@ -13,6 +13,7 @@ mod places;
 mod pty;
 mod reader;
 mod robustness;
+mod rollups;
 mod synth;
 mod templates;
 mod untabled;

@@ -95,6 +95,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "GONGKAI_MEMORY_LIMIT", value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<usize>,
 
+    /// Answer every aggregation from the facts themselves, never from the segments' rollups
+    /// (for comparing; the answers are the same).
+    #[arg(long, global = true)]
+    pub no_rollups: bool,
+
     /// Colour on stderr and in the REPL: auto (only on a terminal), always or never.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -200,7 +205,7 @@ pub enum Command {
     /// Run a saved query: gongkai run ranking --param year=2017
     Run(RunArgs),
     /// Upgrade a warehouse of an older layout in place (one atomic commit; any write does
-    /// it too).
+    /// it too), and sum the rollups of segments written before them.
     Migrate,
     /// Write a synthetic corpus with its ground truth (for benchmarks and scale tests).
     #[command(hide = true)]
@@ -379,7 +384,11 @@ async fn run(cli: &Cli, color: bool, runtime: &tokio::runtime::Runtime) -> Resul
                     dir.display()
                 )));
             }
-            let w = Writer::open(&dir)?;
+            let mut w = Writer::open(&dir)?;
+            let added = w.add_rollups()?;
+            if added > 0 {
+                eprintln!("rollups summed for {added} segments written before them");
+            }
             eprintln!(
                 "{}: layout version {} (generation {})",
                 dir.display(),

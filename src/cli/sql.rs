@@ -113,7 +113,7 @@ fn open(cli: &Cli) -> Result<(Warehouse, PathBuf), Error> {
 /// Runs the REPL, the scripts, or a saved query.
 pub async fn run(cli: &Cli, color: bool) -> Result<(), Error> {
     let (warehouse, dir) = open(cli)?;
-    let engine = Engine::open_with_limit(&warehouse, cli.memory_limit)
+    let engine = Engine::open_session(&warehouse, cli.memory_limit, !cli.no_rollups)
         .map_err(|e| Error::Failed(format!("opening {}: {e}", dir.display())))?;
     let mut session = Session::new(engine, cli.format);
     session.queries_dir = cli.queries.clone();

@@ -5,6 +5,8 @@
 //! up files of an interrupted commit) and no schema inference. `indicators` comes from the
 //! catalog compiled into the binary.
 
+pub mod rollup;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,10 +46,20 @@ impl Engine {
         warehouse: &Warehouse,
         memory_limit: Option<usize>,
     ) -> Result<Self, DataFusionError> {
+        Self::open_session(warehouse, memory_limit, true)
+    }
+
+    /// [`Engine::open_with_limit`], choosing whether aggregations may be answered from the
+    /// segments' rollups (`gongkai --no-rollups` turns them off: every answer from the facts).
+    pub fn open_session(
+        warehouse: &Warehouse,
+        memory_limit: Option<usize>,
+        rollups: bool,
+    ) -> Result<Self, DataFusionError> {
         // Under a limit, strings are read as stored: the pool charges a sort of string views
         // for the whole buffers they point into, so a limit that should be ample fails
         // (BENCHMARKS.md, "Memory limit").
-        Self::open_with(warehouse, memory_limit, memory_limit.is_none())
+        Self::open_with(warehouse, memory_limit, memory_limit.is_none(), rollups)
     }
 
     /// A session that reads strings as stored (`Utf8`), for rewriting the warehouse: a sort
@@ -57,13 +69,15 @@ impl Engine {
         warehouse: &Warehouse,
         memory_limit: Option<usize>,
     ) -> Result<Self, DataFusionError> {
-        Self::open_with(warehouse, memory_limit, false)
+        // Compaction reads the facts themselves: the rollups it writes are summed from them.
+        Self::open_with(warehouse, memory_limit, false, false)
     }
 
     fn open_with(
         warehouse: &Warehouse,
         memory_limit: Option<usize>,
         views: bool,
+        rollups: bool,
     ) -> Result<Self, DataFusionError> {
         let mut config = SessionConfig::new()
             .with_information_schema(true)
@@ -92,9 +106,10 @@ impl Engine {
         // URL tables: `SELECT * FROM 'export.parquet'` reads a file directly.
         let ctx = ctx.enable_url_table();
         let mut all_files = Vec::new();
+        let mut facts = None;
         for table in Table::ALL {
             all_files.extend(warehouse.table_files(table));
-            register(
+            let provider = register(
                 &ctx,
                 table.name(),
                 if views {
@@ -104,6 +119,15 @@ impl Engine {
                 },
                 &warehouse.table_files(table),
             )?;
+            if table == Table::Facts {
+                facts = Some(provider);
+            }
+        }
+        if let (true, Some(files), Some(facts)) = (rollups, warehouse.rollup_files(), facts) {
+            let schema = crate::warehouse::rollup::rollup_schema();
+            let schema = if views { string_views(schema) } else { schema };
+            let summed = listing_table(schema, &files)?;
+            ctx.add_optimizer_rule(Arc::new(rollup::RollupRule::new(facts, summed)));
         }
         let checks: Vec<std::path::PathBuf> = warehouse
             .checks_file()
@@ -262,12 +286,21 @@ fn register(
     name: &str,
     schema: SchemaRef,
     files: &[std::path::PathBuf],
-) -> Result<(), DataFusionError> {
-    if files.is_empty() {
-        let empty = MemTable::try_new(schema, vec![vec![]])?;
-        ctx.register_table(name, Arc::new(empty))?;
-        return Ok(());
-    }
+) -> Result<Arc<dyn datafusion::catalog::TableProvider>, DataFusionError> {
+    let table: Arc<dyn datafusion::catalog::TableProvider> = if files.is_empty() {
+        Arc::new(MemTable::try_new(schema, vec![vec![]])?)
+    } else {
+        listing_table(schema, files)?
+    };
+    ctx.register_table(name, table.clone())?;
+    Ok(table)
+}
+
+/// Parquet files of one schema as a table (no listing, no inference: the files are named).
+fn listing_table(
+    schema: SchemaRef,
+    files: &[std::path::PathBuf],
+) -> Result<Arc<dyn datafusion::catalog::TableProvider>, DataFusionError> {
     let urls = files
         .iter()
         .map(|f| ListingTableUrl::parse(absolute(f).to_string_lossy()))
@@ -277,8 +310,7 @@ fn register(
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
         .with_schema(schema);
-    ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
-    Ok(())
+    Ok(Arc::new(ListingTable::try_new(config)?))
 }
 
 fn absolute(p: &Path) -> std::path::PathBuf {

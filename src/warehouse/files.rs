@@ -4,7 +4,6 @@ use std::fs::File;
 use std::path::Path;
 
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::error::ArrowError;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
@@ -67,6 +66,21 @@ pub fn read_parquet_columns(
     path: &Path,
     columns: Option<&[&str]>,
 ) -> Result<Vec<RecordBatch>, WarehouseError> {
+    let mut all = Vec::new();
+    for_each_batch(path, columns, |b| {
+        all.push(b);
+        Ok(())
+    })?;
+    Ok(all)
+}
+
+/// Streams the named columns of a Parquet file (all with `None`) batch by batch, so a large
+/// file is never held whole.
+pub(crate) fn for_each_batch(
+    path: &Path,
+    columns: Option<&[&str]>,
+    mut f: impl FnMut(RecordBatch) -> Result<(), WarehouseError>,
+) -> Result<(), WarehouseError> {
     let file = File::open(path).map_err(io(path))?;
     let perr = |source| WarehouseError::Parquet {
         path: path.to_path_buf(),
@@ -80,13 +94,13 @@ pub fn read_parquet_columns(
         );
         builder = builder.with_projection(mask);
     }
-    let reader = builder.build().map_err(perr)?;
-    reader
-        .collect::<Result<Vec<_>, ArrowError>>()
-        .map_err(|source| WarehouseError::Arrow {
+    for batch in builder.build().map_err(perr)? {
+        f(batch.map_err(|source| WarehouseError::Arrow {
             path: path.to_path_buf(),
             source,
-        })
+        })?)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), WarehouseError> {

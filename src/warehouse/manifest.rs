@@ -23,6 +23,9 @@ pub struct Segment {
     pub facts: u64,
     /// Reports in it.
     pub reports: u64,
+    /// It has a `rollup.parquet` of its facts (segments written before rollups have none).
+    #[serde(default)]
+    pub rollup: bool,
 }
 
 /// The contents of `manifest.json`.

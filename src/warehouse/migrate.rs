@@ -2,9 +2,10 @@
 
 use std::fs;
 
-use super::files::{read_parquet, sync_dir, write_parquet};
+use super::files::{for_each_batch, read_parquet, sync_dir, write_parquet};
 use super::manifest::{Checks, Manifest, Segment};
-use super::{io, schema, segment_file, Table, WarehouseError, Writer};
+use super::rollup::{RollupBuilder, DIMENSIONS, SUM};
+use super::{io, rollup_file, schema, segment_file, Table, WarehouseError, Writer};
 
 impl Writer {
     /// Layout 2 → 3: every segment rewritten with `facts.origin` (`table`: layout 2 stored
@@ -40,7 +41,12 @@ impl Writer {
                 write_parquet(&to, &merged)?;
             }
             sync_dir(&dir)?;
-            segments.push(Segment { id, ..seg.clone() });
+            // Layout 2 had no rollups, and the facts changed: `add_rollups` sums them anew.
+            segments.push(Segment {
+                id,
+                rollup: false,
+                ..seg.clone()
+            });
         }
         let manifest = Manifest {
             generation,
@@ -54,5 +60,45 @@ impl Writer {
             ..Manifest::empty()
         };
         self.publish(manifest)
+    }
+
+    /// Gives every segment written before rollups its `rollup.parquet`, summed from its facts,
+    /// and names them in one new generation (the data unchanged, its findings still current).
+    /// Until that manifest is published no reader looks at the new files: killed midway, the
+    /// warehouse is as it was, with a stray file the next run writes over. Returns how many
+    /// segments gained one.
+    pub fn add_rollups(&mut self) -> Result<usize, WarehouseError> {
+        let mut segments = self.manifest.segments.clone();
+        let mut added = 0;
+        let columns: Vec<&str> = DIMENSIONS.iter().copied().chain([SUM]).collect();
+        for seg in segments.iter_mut().filter(|s| !s.rollup) {
+            let path = rollup_file(&self.dir, &seg.id);
+            let arrow = |source| WarehouseError::Arrow {
+                path: path.clone(),
+                source,
+            };
+            let mut summed = RollupBuilder::new().map_err(arrow)?;
+            let facts = segment_file(&self.dir, &seg.id, Table::Facts);
+            for_each_batch(&facts, Some(&columns), |b| summed.add(&b).map_err(arrow))?;
+            write_parquet(&path, &summed.finish().map_err(arrow)?)?;
+            seg.rollup = true;
+            added += 1;
+        }
+        if added == 0 {
+            return Ok(0);
+        }
+        let generation = self.manifest.generation + 1;
+        let manifest = Manifest {
+            generation,
+            segments,
+            checks: self
+                .manifest
+                .checks
+                .clone()
+                .map(|c| Checks { generation, ..c }),
+            ..Manifest::empty()
+        };
+        self.publish(manifest)?;
+        Ok(added)
     }
 }

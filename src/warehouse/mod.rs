@@ -8,6 +8,7 @@
 //! segments/<id>/reports.parquet
 //! segments/<id>/unmapped.parquet
 //! segments/<id>/problems.parquet
+//! segments/<id>/rollup.parquet     its facts summed by year, indicator, place… (see `rollup`)
 //! documents/<sha256>.<ext>         every ingested document, content-addressed (provenance)
 //! .lock                            held (flock) by the one process writing
 //! ```
@@ -21,6 +22,7 @@
 mod files;
 mod manifest;
 mod migrate;
+pub mod rollup;
 pub mod schema;
 mod verify;
 mod writer;
@@ -31,8 +33,8 @@ use std::path::{Path, PathBuf};
 use datafusion::arrow::error::ArrowError;
 use datafusion::parquet::errors::ParquetError;
 
-pub(crate) use files::writer_properties;
 pub use files::{read_parquet, read_parquet_columns};
+pub(crate) use files::{write_parquet, writer_properties};
 use manifest::{read_manifest, MANIFEST};
 pub use manifest::{Checks, Manifest, Segment};
 pub use schema::Table;
@@ -191,6 +193,18 @@ impl Warehouse {
             .collect()
     }
 
+    /// The rollup files of the live segments, when every one has its rollup (a warehouse
+    /// with a segment written before rollups is answered from its facts alone).
+    pub fn rollup_files(&self) -> Option<Vec<PathBuf>> {
+        let segments = &self.manifest.segments;
+        (!segments.is_empty() && segments.iter().all(|s| s.rollup)).then(|| {
+            segments
+                .iter()
+                .map(|s| rollup_file(&self.dir, &s.id))
+                .collect()
+        })
+    }
+
     /// The findings file of the last `gongkai check`, if any, and whether it is stale.
     pub fn checks_file(&self) -> Option<(PathBuf, bool)> {
         self.manifest.checks.as_ref().map(|c| {
@@ -218,6 +232,11 @@ impl Warehouse {
             .map(|e| e.path())
             .find(|p| p.file_stem().and_then(|s| s.to_str()) == Some(sha256))
     }
+}
+
+/// A segment's rollup file.
+pub(crate) fn rollup_file(dir: &Path, id: &str) -> PathBuf {
+    dir.join("segments").join(id).join("rollup.parquet")
 }
 
 pub(crate) fn segment_file(dir: &Path, id: &str, table: Table) -> PathBuf {

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use datafusion::arrow::array::{Array, StringArray};
 
-use super::{read_parquet, segment_file, Table, Warehouse};
+use super::rollup::{rollup_schema, RollupBuilder};
+use super::{read_parquet, rollup_file, segment_file, Table, Warehouse};
 
 impl Warehouse {
     /// Verifies the warehouse's integrity: every file the manifest names exists, is Parquet
@@ -55,6 +56,9 @@ impl Warehouse {
                                 path.display(),
                                 counted.unwrap_or(0)
                             ));
+                        }
+                        if table == Table::Facts && seg.rollup {
+                            problems.extend(verify_rollup(&self.dir, &seg.id, &batches));
                         }
                         if table == Table::Reports {
                             for b in &batches {
@@ -106,5 +110,32 @@ impl Warehouse {
             }
         }
         problems
+    }
+}
+
+/// A segment's rollup against its facts, summed again in the order they are stored (the order
+/// the rollup was summed in, so even the float sums must be equal).
+fn verify_rollup(
+    dir: &std::path::Path,
+    id: &str,
+    facts: &[datafusion::arrow::array::RecordBatch],
+) -> Option<String> {
+    let path = rollup_file(dir, id);
+    let stored = match read_parquet(&path) {
+        Ok(b) => b,
+        Err(e) => return Some(e.to_string()),
+    };
+    let stored = datafusion::arrow::compute::concat_batches(&rollup_schema(), &stored);
+    let mut again = RollupBuilder::new().ok()?;
+    for b in facts {
+        again.add(b).ok()?;
+    }
+    match (stored, again.finish()) {
+        (Ok(stored), Ok(again)) if stored == again => None,
+        (Err(e), _) => Some(format!("{}: {e}", path.display())),
+        _ => Some(format!(
+            "{}: does not match the segment's facts (queries answered from it would be wrong)",
+            path.display()
+        )),
     }
 }

@@ -17,7 +17,7 @@ use super::manifest::{
     read_manifest, read_manifest_of_any_version, Checks, Manifest, Segment, MANIFEST,
 };
 use super::schema::PerTable;
-use super::{io, schema, segment_file, Change, Table, WarehouseError};
+use super::{io, rollup, rollup_file, schema, segment_file, Change, Table, WarehouseError};
 use crate::model::Document;
 
 /// The report index: report_id → (segment id, sha256, source_file).
@@ -406,6 +406,12 @@ impl Writer {
                 !linux,
             )?;
         }
+        let rollup_path = rollup_file(&self.dir, &id);
+        let summed = rollup::rollup(&batches.facts).map_err(|source| WarehouseError::Arrow {
+            path: rollup_path.clone(),
+            source,
+        })?;
+        write_parquet_with(&rollup_path, &summed, !linux)?;
         if !linux {
             sync_dir(dir)?;
         }
@@ -413,6 +419,7 @@ impl Writer {
             id,
             facts: batches.facts.num_rows() as u64,
             reports: batches.reports.num_rows() as u64,
+            rollup: true,
         })
     }
 
