@@ -7,7 +7,8 @@ use std::path::Path;
 use crate::util::*;
 
 /// Queries the rule must answer from the rollups.
-const FROM_ROLLUPS: [&str; 10] = [
+const FROM_ROLLUPS: [&str; 11] = [
+    "SELECT year, sum(CASE WHEN value > 0 THEN 1 ELSE 0 END) AS citing FROM facts WHERE indicator LIKE 'application.%' GROUP BY year ORDER BY 1",
     // Planned as a grouping by indicator, then a count: the grouping reads rollups.
     "SELECT count(DISTINCT indicator) FROM facts",
     "SELECT year, count(*), sum(value), min(value), max(value), count(value) FROM facts GROUP BY year ORDER BY year",
@@ -23,12 +24,13 @@ const FROM_ROLLUPS: [&str; 10] = [
 ];
 
 /// Queries whose answer the rollups cannot give: they must be read from the facts.
-const FROM_FACTS: [&str; 10] = [
+const FROM_FACTS: [&str; 11] = [
     "SELECT count(*) FROM facts WHERE value > 0",
     "SELECT year, avg(value) FROM facts GROUP BY year ORDER BY year",
     "SELECT year, sum(value * 2) FROM facts GROUP BY year ORDER BY 1",
     "SELECT year, sum(CASE WHEN value > 5 THEN value END) FROM facts GROUP BY year ORDER BY 1",
-    "SELECT year, sum(CASE WHEN value > 0 THEN 1 ELSE 0 END) FROM facts GROUP BY year ORDER BY 1",
+    "SELECT year, sum(CASE WHEN value > 0 THEN 2 ELSE 0 END) FROM facts GROUP BY year ORDER BY 1",
+    "SELECT year, sum(CASE WHEN value >= 0 THEN 1 ELSE 0 END) FROM facts GROUP BY year ORDER BY 1",
     "SELECT jurisdiction, sum(value) FROM facts GROUP BY jurisdiction ORDER BY 1",
     "SELECT i.kind, count(f.value) FROM indicators i LEFT JOIN facts f ON i.code = f.indicator GROUP BY i.kind ORDER BY 1",
     "SELECT count(*) FROM facts WHERE report_id LIKE '%1%'",

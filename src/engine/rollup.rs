@@ -11,6 +11,7 @@
 //! | `count(*)`, `count(value)` | `coalesce(sum(rollup_figures), 0)` |
 //! | `sum(v)` | `sum(v)` (`value` is already the sum) |
 //! | `min(v)` / `max(v)` | `min` / `max` of `v` with `value` read as `rollup_min` / `rollup_max` |
+//! | `sum(CASE WHEN value > 0 THEN 1 ELSE 0 END)` | `sum(rollup_positive)` |
 //!
 //! where `v` is `value` or a `CASE` whose conditions name no `value` and whose branches are
 //! `value`, `NULL`, `0` or such a `CASE` again (the branch a condition picks is the same for
@@ -36,7 +37,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 
-use crate::warehouse::rollup::{DIMENSIONS, FIGURES, MAX, MIN, SUM};
+use crate::warehouse::rollup::{DIMENSIONS, FIGURES, MAX, MIN, POSITIVE, SUM};
 
 /// The rule, holding the `facts` table it recognises and the rollups it reads instead.
 pub struct RollupRule {
@@ -86,15 +87,17 @@ impl OptimizerRule for RollupRule {
 }
 
 /// A plan between the aggregation and the scan, rewritten over the rollup: the same output
-/// columns, then the rollup's count, min and max carried along.
+/// columns, then the rollup's other measures carried along.
 struct Path {
     plan: LogicalPlan,
     /// The output columns that carry `facts.value` (now the rollup's sum).
     values: Vec<Column>,
-    figures: Column,
-    min: Column,
-    max: Column,
+    /// Where [`MEASURES`] are in the output, in that order.
+    measures: [Column; 4],
 }
+
+/// The rollup's columns beside the sum, carried from the scan to the aggregation.
+const MEASURES: [&str; 4] = [FIGURES, MIN, MAX, POSITIVE];
 
 impl RollupRule {
     fn aggregate(&self, agg: &Aggregate) -> Option<LogicalPlan> {
@@ -145,9 +148,7 @@ impl RollupRule {
                     }
                 }
                 let mut exprs = p.expr.clone();
-                for c in [&inner.figures, &inner.min, &inner.max] {
-                    exprs.push(Expr::Column(c.clone()));
-                }
+                exprs.extend(inner.measures.iter().cloned().map(Expr::Column));
                 let plan = Projection::try_new(exprs, Arc::new(inner.plan)).ok()?;
                 Some(Path {
                     plan: LogicalPlan::Projection(plan),
@@ -167,9 +168,12 @@ impl RollupRule {
                 };
                 Some(Path {
                     values: inner.values.iter().map(moved).collect::<Option<Vec<_>>>()?,
-                    figures: moved(&inner.figures)?,
-                    min: moved(&inner.min)?,
-                    max: moved(&inner.max)?,
+                    measures: [
+                        moved(&inner.measures[0])?,
+                        moved(&inner.measures[1])?,
+                        moved(&inner.measures[2])?,
+                        moved(&inner.measures[3])?,
+                    ],
                     plan: LogicalPlan::SubqueryAlias(plan),
                 })
             }
@@ -192,9 +196,7 @@ impl RollupRule {
                 let Path {
                     plan: side,
                     values,
-                    figures,
-                    min,
-                    max,
+                    measures,
                 } = inner;
                 let (l, r) = if on_left {
                     (Arc::new(side), j.right.clone())
@@ -215,9 +217,7 @@ impl RollupRule {
                 Some(Path {
                     plan: LogicalPlan::Join(plan),
                     values,
-                    figures,
-                    min,
-                    max,
+                    measures,
                 })
             }
             _ => None,
@@ -252,7 +252,7 @@ impl RollupRule {
             .iter()
             .map(|n| rollup.index_of(n).ok())
             .collect::<Option<Vec<usize>>>()?;
-        for extra in [FIGURES, MIN, MAX] {
+        for extra in MEASURES {
             projection.push(rollup.index_of(extra).ok()?);
         }
         let new = TableScanBuilder::new(scan.table_name.clone(), self.rollup.clone())
@@ -268,9 +268,7 @@ impl RollupRule {
             } else {
                 Vec::new()
             },
-            figures: column(FIGURES),
-            min: column(MIN),
-            max: column(MAX),
+            measures: MEASURES.map(column),
         })
     }
 }
@@ -300,10 +298,17 @@ fn decompose(e: &Expr, path: &Path) -> Option<Expr> {
         };
         return counts_all.then(|| {
             datafusion::functions::expr_fn::coalesce(vec![
-                datafusion::functions_aggregate::expr_fn::sum(Expr::Column(path.figures.clone())),
+                datafusion::functions_aggregate::expr_fn::sum(Expr::Column(
+                    path.measures[0].clone(),
+                )),
                 Expr::Literal(ScalarValue::Int64(Some(0)), None),
             ])
         });
+    }
+    if kind.is::<Sum>() && counts_positive(arg, &path.values) {
+        return Some(datafusion::functions_aggregate::expr_fn::sum(Expr::Column(
+            path.measures[3].clone(),
+        )));
     }
     if !linear(arg, &path.values) {
         return None;
@@ -311,9 +316,9 @@ fn decompose(e: &Expr, path: &Path) -> Option<Expr> {
     let read_as = if kind.is::<Sum>() {
         return Some(e.clone());
     } else if kind.is::<Min>() {
-        &path.min
+        &path.measures[1]
     } else if kind.is::<Max>() {
-        &path.max
+        &path.measures[2]
     } else {
         return None;
     };
@@ -335,6 +340,25 @@ fn decompose(e: &Expr, path: &Path) -> Option<Expr> {
         func: func.clone(),
         params,
     }))
+}
+
+/// `CASE WHEN value > 0 THEN 1 ELSE 0 END` (integers): summed, the facts above zero.
+fn counts_positive(e: &Expr, values: &[Column]) -> bool {
+    use datafusion::logical_expr::{BinaryExpr, Operator};
+    let Expr::Case(case) = e else {
+        return false;
+    };
+    let int = |e: Option<&Expr>, n: i64| matches!(e, Some(Expr::Literal(ScalarValue::Int64(Some(v)), _)) if *v == n);
+    match (case.expr.as_ref(), case.when_then_expr.as_slice()) {
+        (None, [(when, then)]) => {
+            matches!(when.as_ref(), Expr::BinaryExpr(BinaryExpr { left, op: Operator::Gt, right })
+                if matches!(left.as_ref(), Expr::Column(c) if values.contains(c))
+                    && matches!(right.as_ref(), Expr::Literal(v, _) if zero(v)))
+                && int(Some(then), 1)
+                && int(case.else_expr.as_deref(), 0)
+        }
+        _ => false,
+    }
 }
 
 /// `value`, or a `CASE` whose conditions do not name it and whose branches are `value`,

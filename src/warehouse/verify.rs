@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use datafusion::arrow::array::{Array, StringArray};
 
+use super::files::for_each_batch;
 use super::rollup::{rollup_schema, RollupBuilder};
-use super::{read_parquet, rollup_file, segment_file, Table, Warehouse};
+use super::{read_parquet, rollup_file, segment_file, Table, Warehouse, WarehouseError};
 
 impl Warehouse {
     /// Verifies the warehouse's integrity: every file the manifest names exists, is Parquet
@@ -19,58 +20,61 @@ impl Warehouse {
         for seg in &self.manifest.segments {
             for table in Table::ALL {
                 let path = segment_file(&self.dir, &seg.id, table);
-                match read_parquet(&path) {
-                    Err(e) => problems.push(e.to_string()),
-                    Ok(batches) => {
-                        let expected = table.schema();
-                        if let Some(b) = batches.first() {
-                            let got: Vec<(String, String)> = b
-                                .schema()
-                                .fields()
-                                .iter()
-                                .map(|f| (f.name().clone(), f.data_type().to_string()))
-                                .collect();
-                            let want: Vec<(String, String)> = expected
-                                .fields()
-                                .iter()
-                                .map(|f| (f.name().clone(), f.data_type().to_string()))
-                                .collect();
-                            if got != want {
-                                problems.push(format!(
-                                    "{}: not a gongkai {} file (its columns differ)",
-                                    path.display(),
-                                    table.name()
-                                ));
-                                continue;
-                            }
-                        }
-                        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-                        let counted = match table {
-                            Table::Facts => Some(seg.facts as usize),
-                            Table::Reports => Some(seg.reports as usize),
-                            _ => None,
-                        };
-                        if counted.is_some_and(|c| c != rows) {
-                            problems.push(format!(
-                                "{}: {rows} rows, the manifest counts {}",
-                                path.display(),
-                                counted.unwrap_or(0)
-                            ));
-                        }
-                        if table == Table::Facts && seg.rollup {
-                            problems.extend(verify_rollup(&self.dir, &seg.id, &batches));
-                        }
-                        if table == Table::Reports {
-                            for b in &batches {
-                                if let Some(a) = b
-                                    .column_by_name("sha256")
-                                    .and_then(|c| c.as_any().downcast_ref::<StringArray>())
-                                {
-                                    shas.extend((0..a.len()).map(|i| a.value(i).to_string()));
-                                }
-                            }
-                        }
+                let want: Vec<(String, String)> = columns(&table.schema());
+                let mut rows = 0usize;
+                let mut foreign = false;
+                let mut summed = (table == Table::Facts && seg.rollup)
+                    .then(RollupBuilder::new)
+                    .and_then(Result::ok);
+                // Streamed batch by batch: a compacted year's facts are millions of rows.
+                let read = for_each_batch(&path, None, |b| {
+                    if rows == 0 && columns(&b.schema()) != want {
+                        foreign = true;
                     }
+                    if foreign {
+                        return Ok(());
+                    }
+                    rows += b.num_rows();
+                    if let Some(s) = summed.as_mut() {
+                        s.add(&b).map_err(|source| WarehouseError::Arrow {
+                            path: path.clone(),
+                            source,
+                        })?;
+                    }
+                    if let Some(a) = b
+                        .column_by_name("sha256")
+                        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+                    {
+                        shas.extend((0..a.len()).map(|i| a.value(i).to_string()));
+                    }
+                    Ok(())
+                });
+                if let Err(e) = read {
+                    problems.push(e.to_string());
+                    continue;
+                }
+                if foreign {
+                    problems.push(format!(
+                        "{}: not a gongkai {} file (its columns differ)",
+                        path.display(),
+                        table.name()
+                    ));
+                    continue;
+                }
+                let counted = match table {
+                    Table::Facts => Some(seg.facts as usize),
+                    Table::Reports => Some(seg.reports as usize),
+                    _ => None,
+                };
+                if counted.is_some_and(|c| c != rows) {
+                    problems.push(format!(
+                        "{}: {rows} rows, the manifest counts {}",
+                        path.display(),
+                        counted.unwrap_or(0)
+                    ));
+                }
+                if let Some(summed) = summed {
+                    problems.extend(verify_rollup(&self.dir, &seg.id, summed));
                 }
             }
         }
@@ -113,23 +117,24 @@ impl Warehouse {
     }
 }
 
-/// A segment's rollup against its facts, summed again in the order they are stored (the order
-/// the rollup was summed in, so even the float sums must be equal).
-fn verify_rollup(
-    dir: &std::path::Path,
-    id: &str,
-    facts: &[datafusion::arrow::array::RecordBatch],
-) -> Option<String> {
+/// Column names and types, to compare a file's schema with the expected one.
+fn columns(schema: &datafusion::arrow::datatypes::Schema) -> Vec<(String, String)> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().to_string()))
+        .collect()
+}
+
+/// A segment's rollup against its facts summed again in the order they are stored (the
+/// order the rollup was summed in, so even the float sums must be equal).
+fn verify_rollup(dir: &std::path::Path, id: &str, again: RollupBuilder) -> Option<String> {
     let path = rollup_file(dir, id);
     let stored = match read_parquet(&path) {
         Ok(b) => b,
         Err(e) => return Some(e.to_string()),
     };
     let stored = datafusion::arrow::compute::concat_batches(&rollup_schema(), &stored);
-    let mut again = RollupBuilder::new().ok()?;
-    for b in facts {
-        again.add(b).ok()?;
-    }
     match (stored, again.finish()) {
         (Ok(stored), Ok(again)) if stored == again => None,
         (Err(e), _) => Some(format!("{}: {e}", path.display())),
