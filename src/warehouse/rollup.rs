@@ -11,13 +11,14 @@
 //! data than the facts beside it. A segment written before rollups existed has none, and the
 //! manifest says so ([`super::Segment::rollup`]); a session then answers from the facts.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::row::{RowConverter, Rows, SortField};
+// hashbrown with foldhash: asked once per fact written.
+use datafusion::common::HashMap;
 
 use super::schema::facts_schema;
 
@@ -121,7 +122,7 @@ impl RollupBuilder {
         Ok(RollupBuilder {
             converter,
             keys,
-            index: HashMap::new(),
+            index: HashMap::default(),
             sum: Vec::new(),
             figures: Vec::new(),
             min: Vec::new(),
