@@ -113,6 +113,20 @@ fn c_runs_sql_and_formats_render() {
         "┌────────────┬───────┐\n│ j          │ value │\n├────────────┼───────┤\n│ 济南市本级 │    41 │\n└────────────┴───────┘\n"
     );
     assert_eq!(r.stderr.trim(), "1 row");
+    // Zero prints as 0, also where DataFusion answers from Parquet statistics (which keep a
+    // minimum of 0 as -0) and where the arithmetic gives -0.
+    let r = gongkai(
+        dir.path(),
+        &[
+            "--data",
+            "wh",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT min(value) AS m, -0.0 AS z, -0.5 AS h FROM facts",
+        ],
+    );
+    assert_eq!(r.stdout, "m,z,h\n0,0,-0.5\n", "{}", r.stderr);
 }
 
 #[test]

@@ -190,14 +190,7 @@ fn a_document_with_the_same_key_replaces_the_earlier_report() {
         0
     );
     // A corrected edition: the whole-city table's 被依法纠错数 of 行政复议 is now 135.
-    let fixed = jinan_edited(dir.path(), "jinan-2017-corrected.txt", |mut l| {
-        let i = l
-            .iter()
-            .position(|x| x.starts_with("(二) 被依法纠错数\t件\t134"))
-            .expect("row");
-        l[i] = "(二) 被依法纠错数\t件\t135".into();
-        l
-    });
+    let fixed = jinan_corrected(dir.path());
     let r = gongkai(
         dir.path(),
         &["ingest", "--data", "wh", fixed.to_str().expect("utf8")],

@@ -8,7 +8,7 @@
 //!
 //! | over facts | over rollup rows |
 //! |---|---|
-//! | `count(*)`, `count(value)` | `coalesce(sum(rollup_figures), 0)` |
+//! | `count(*)`, `count(value)` | `sum(rollup_figures)`, 0 where NULL (in a projection above) |
 //! | `sum(v)` | `sum(v)` (`value` is already the sum) |
 //! | `min(v)` / `max(v)` | `min` / `max` of `v` with `value` read as `rollup_min` / `rollup_max` |
 //! | `sum(CASE WHEN value > 0 THEN 1 ELSE 0 END)` | `sum(rollup_positive)` |
@@ -16,10 +16,15 @@
 //! where `v` is `value` or a `CASE` whose conditions name no `value` and whose branches are
 //! `value`, `NULL`, `0` or such a `CASE` again (the branch a condition picks is the same for
 //! every fact of a rollup row). Anything else — `DISTINCT`, `avg`, `value` in a filter, a join
-//! key or an expression, an identifier column (report, body, jurisdiction, file…), an outer
-//! join, a limit, a window, a second aggregation between — leaves the plan as it was. The
-//! rewritten aggregation must produce the same names and types or is dropped too. The tests
-//! run every saved query and benchmark class both ways and demand the same rows.
+//! key or an expression, an identifier column (report, body, jurisdiction, file…), a volatile
+//! expression (`random()`), an outer join, a limit, a window, a second aggregation between —
+//! leaves the plan as it was. The rewritten aggregation must produce the same names and types
+//! or is dropped too. The tests run every saved query and benchmark class both ways and demand
+//! the same rows.
+//!
+//! The same rows, not always the same bits: a sum of amounts with decimals is added in another
+//! order (each rollup row's sum first), so its last binary digit may differ — as it already
+//! does from run to run of DataFusion's own parallel sum over the facts.
 
 use std::sync::Arc;
 
@@ -109,15 +114,39 @@ impl RollupRule {
         {
             return None;
         }
+        // The new aggregation under internal names, then a projection giving each column
+        // its old name (and a count its 0 on no rows: an aggregation may hold aggregates
+        // only, not `coalesce` around one).
         let groups = agg.group_expr.len();
+        let mut outer: Vec<Expr> = (0..groups)
+            .map(|i| {
+                let (q, f) = agg.schema.qualified_field(i);
+                Expr::Column(Column::new(q.cloned(), f.name()))
+            })
+            .collect();
         let mut aggr = Vec::with_capacity(agg.aggr_expr.len());
         for (i, e) in agg.aggr_expr.iter().enumerate() {
             let (qualifier, field) = agg.schema.qualified_field(groups + i);
-            let new = decompose(unalias(e), &path)?;
-            aggr.push(new.alias_qualified(qualifier.cloned(), field.name()));
+            let (new, count) = decompose(unalias(e), &path)?;
+            let name = format!("__rollup_{i}");
+            aggr.push(new.alias(&name));
+            let column = Expr::Column(Column::new_unqualified(name));
+            let column = if count {
+                // `coalesce` as the CASE it is simplified to: this may be the last pass.
+                datafusion::logical_expr::when(
+                    column.clone().is_null(),
+                    Expr::Literal(ScalarValue::Int64(Some(0)), None),
+                )
+                .otherwise(column)
+                .ok()?
+            } else {
+                column
+            };
+            outer.push(column.alias_qualified(qualifier.cloned(), field.name()));
         }
         let new = Aggregate::try_new(Arc::new(path.plan), agg.group_expr.clone(), aggr).ok()?;
-        same_columns(&new.schema, &agg.schema).then_some(LogicalPlan::Aggregate(new))
+        let named = Projection::try_new(outer, Arc::new(LogicalPlan::Aggregate(new))).ok()?;
+        same_columns(&named.schema, &agg.schema).then_some(LogicalPlan::Projection(named))
     }
 
     fn path(&self, plan: &LogicalPlan) -> Option<Path> {
@@ -243,7 +272,7 @@ impl RollupRule {
             || scan
                 .filters
                 .iter()
-                .any(|f| subquery(f) || f.column_refs().iter().any(|c| !dimension(&c.name)))
+                .any(|f| touches(f, &[]) || f.column_refs().iter().any(|c| !dimension(&c.name)))
         {
             return None;
         }
@@ -273,8 +302,9 @@ impl RollupRule {
     }
 }
 
-/// The aggregate over rollup rows equal to `e` over facts, or `None`.
-fn decompose(e: &Expr, path: &Path) -> Option<Expr> {
+/// The aggregate over rollup rows equal to `e` over facts, and whether it is a count (a sum
+/// of counts, NULL where the count is 0); or `None`.
+fn decompose(e: &Expr, path: &Path) -> Option<(Expr, bool)> {
     let Expr::AggregateFunction(AggregateFunction { func, params }) = e else {
         return None;
     };
@@ -297,24 +327,25 @@ fn decompose(e: &Expr, path: &Path) -> Option<Expr> {
             _ => false,
         };
         return counts_all.then(|| {
-            datafusion::functions::expr_fn::coalesce(vec![
+            (
                 datafusion::functions_aggregate::expr_fn::sum(Expr::Column(
                     path.measures[0].clone(),
                 )),
-                Expr::Literal(ScalarValue::Int64(Some(0)), None),
-            ])
+                true,
+            )
         });
     }
     if kind.is::<Sum>() && counts_positive(arg, &path.values) {
-        return Some(datafusion::functions_aggregate::expr_fn::sum(Expr::Column(
-            path.measures[3].clone(),
-        )));
+        return Some((
+            datafusion::functions_aggregate::expr_fn::sum(Expr::Column(path.measures[3].clone())),
+            false,
+        ));
     }
     if !linear(arg, &path.values) {
         return None;
     }
     let read_as = if kind.is::<Sum>() {
-        return Some(e.clone());
+        return Some((e.clone(), false));
     } else if kind.is::<Min>() {
         &path.measures[1]
     } else if kind.is::<Max>() {
@@ -336,10 +367,13 @@ fn decompose(e: &Expr, path: &Path) -> Option<Expr> {
         .data;
     let mut params = params.clone();
     params.args = vec![arg];
-    Some(Expr::AggregateFunction(AggregateFunction {
-        func: func.clone(),
-        params,
-    }))
+    Some((
+        Expr::AggregateFunction(AggregateFunction {
+            func: func.clone(),
+            params,
+        }),
+        false,
+    ))
 }
 
 /// `CASE WHEN value > 0 THEN 1 ELSE 0 END` (integers): summed, the facts above zero.
@@ -387,9 +421,10 @@ fn zero(v: &ScalarValue) -> bool {
     ScalarValue::new_zero(&v.data_type()).is_ok_and(|z| z == *v)
 }
 
-/// Whether `e` names one of `values`, or holds a subquery (whose references are not followed).
+/// Whether `e` names one of `values`, holds a subquery (whose references are not followed)
+/// or is volatile (`random()`: it would be drawn once per rollup row, not once per fact).
 fn touches(e: &Expr, values: &[Column]) -> bool {
-    subquery(e) || e.column_refs().iter().any(|c| values.contains(c))
+    subquery(e) || e.is_volatile() || e.column_refs().iter().any(|c| values.contains(c))
 }
 
 fn subquery(e: &Expr) -> bool {

@@ -219,6 +219,8 @@ pub fn statements(text: &str) -> Vec<Stated> {
                 0.0
             } else {
                 match c.get(1).and_then(|v| v.as_str().parse::<f64>().ok()) {
+                    // Too long to be held exactly (see `value::parse_number`): not read.
+                    Some(v) if !(v.is_finite() && v < 9_007_199_254_740_992.0) => continue,
                     Some(v) if p.in_yuan => v / 10_000.0,
                     Some(v) => v,
                     None => continue,

@@ -84,7 +84,13 @@ fn parse_number(s: &str) -> Option<f64> {
         None => plain,
     };
     let v: f64 = text.parse().ok()?;
-    Some(if neg { -v } else { v })
+    // A cell of hundreds of digits reads as infinity: not a number. (Long runs of glued
+    // digits stay numbers here: the aligner cuts them into cells.)
+    if !v.is_finite() {
+        return None;
+    }
+    // A printed "-0" is zero: stored as -0.0 it would print as "-0" and sort before 0.
+    Some(if neg && v != 0.0 { -v } else { v })
 }
 
 /// True when a token reads as a value cell (a number, possibly with a glued unit, or garbage
@@ -131,6 +137,15 @@ mod tests {
                 unit: Some("元")
             })
         );
+    }
+
+    #[test]
+    fn a_figure_too_long_for_a_float_is_refused_and_minus_zero_is_zero() {
+        assert!(parse_cell(&"9".repeat(400)).is_err());
+        match parse_cell("-0") {
+            Ok(Cell::Number { value, .. }) => assert!(value == 0.0 && value.is_sign_positive()),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

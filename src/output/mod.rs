@@ -153,6 +153,11 @@ impl ResultSet<'_> {
                             let n = text[j].len() - 2;
                             text[j].truncate(n);
                         }
+                        // Zero is zero: DataFusion answers `min(value)` from Parquet
+                        // statistics, which store a minimum of 0 as -0.
+                        if float[j] && text[j] == "-0" {
+                            text[j].replace_range(.., "0");
+                        }
                     }
                 }
                 let row: Vec<Option<&str>> = text

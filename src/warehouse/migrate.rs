@@ -48,18 +48,8 @@ impl Writer {
                 ..seg.clone()
             });
         }
-        let manifest = Manifest {
-            generation,
-            segments,
-            // Findings name rows, not columns: still those of this content.
-            checks: self
-                .manifest
-                .checks
-                .clone()
-                .map(|c| Checks { generation, ..c }),
-            ..Manifest::empty()
-        };
-        self.publish(manifest)
+        // Findings name rows, not columns: still those of this content.
+        self.publish_same_content(generation, segments)
     }
 
     /// Gives every segment written before rollups its `rollup.parquet`, summed from its facts,
@@ -87,7 +77,18 @@ impl Writer {
         if added == 0 {
             return Ok(0);
         }
-        let generation = self.manifest.generation + 1;
+        self.publish_same_content(self.manifest.generation + 1, segments)?;
+        Ok(added)
+    }
+
+    /// Publishes `segments` as `generation` when they hold the same reports and figures as
+    /// the current ones (a layout upgrade, rollups added): the last check's findings still
+    /// describe them and are carried over.
+    fn publish_same_content(
+        &mut self,
+        generation: u64,
+        segments: Vec<Segment>,
+    ) -> Result<(), WarehouseError> {
         let manifest = Manifest {
             generation,
             segments,
@@ -98,7 +99,6 @@ impl Writer {
                 .map(|c| Checks { generation, ..c }),
             ..Manifest::empty()
         };
-        self.publish(manifest)?;
-        Ok(added)
+        self.publish(manifest)
     }
 }
