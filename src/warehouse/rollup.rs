@@ -24,13 +24,16 @@ use super::schema::facts_schema;
 
 /// The `facts` columns a rollup keeps, in its order: each one a column analyses group or
 /// filter by, of few distinct values. Identifiers (report, body, jurisdiction, division, file,
-/// line) are not among them: a query that touches one is answered from the facts.
+/// line) are not among them: a query that touches one is answered from the facts. The rows are
+/// sorted in this order, breakdown and indicator first as in a compacted segment, so that the
+/// page index finds the `total` rows of a few indicators (what analyses ask for) in a page or
+/// two.
 pub const DIMENSIONS: [&str; 10] = [
+    "breakdown",
+    "indicator",
     "year",
     "scope",
     "template",
-    "indicator",
-    "breakdown",
     "unit",
     "derived",
     "origin",
@@ -74,24 +77,8 @@ pub fn rollup_schema() -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-/// The order of a rollup's rows: every dimension, breakdown and indicator first, as in a
-/// compacted segment, so that the page index finds the `total` rows of a few indicators
-/// (what analyses ask for) in a page or two.
-const ORDER: [&str; 10] = [
-    "breakdown",
-    "indicator",
-    "year",
-    "scope",
-    "template",
-    "unit",
-    "derived",
-    "origin",
-    "province",
-    "level",
-];
-
 /// Sums facts batches (of the stored `facts` schema) into rollup rows, one per distinct
-/// combination of [`DIMENSIONS`], in [`ORDER`].
+/// combination of [`DIMENSIONS`], sorted by them.
 pub struct RollupBuilder {
     converter: RowConverter,
     /// The distinct combinations, as Arrow rows.
@@ -172,26 +159,22 @@ impl RollupBuilder {
         Ok(())
     }
 
-    /// The rollup rows, sorted by [`ORDER`].
+    /// The rollup rows, sorted by [`DIMENSIONS`] (their Arrow rows compare as the values
+    /// do, ascending, NULL first).
     pub fn finish(self) -> Result<RecordBatch, ArrowError> {
-        use datafusion::arrow::compute::{lexsort_to_indices, take_record_batch, SortColumn};
-        let mut columns = self.converter.convert_rows(self.keys.iter())?;
-        columns.push(Arc::new(Float64Array::from(self.sum)));
-        columns.push(Arc::new(Int64Array::from(self.figures)));
-        columns.push(Arc::new(Float64Array::from(self.min)));
-        columns.push(Arc::new(Float64Array::from(self.max)));
-        columns.push(Arc::new(Int64Array::from(self.positive)));
-        let batch = RecordBatch::try_new(rollup_schema(), columns)?;
-        let keys = ORDER
-            .iter()
-            .map(|name| {
-                Ok(SortColumn {
-                    values: batch.column(batch.schema().index_of(name)?).clone(),
-                    options: None,
-                })
-            })
-            .collect::<Result<Vec<_>, ArrowError>>()?;
-        take_record_batch(&batch, &lexsort_to_indices(&keys, None)?)
+        let mut order: Vec<usize> = (0..self.sum.len()).collect();
+        order.sort_unstable_by(|&a, &b| self.keys.row(a).cmp(&self.keys.row(b)));
+        let mut columns = self
+            .converter
+            .convert_rows(order.iter().map(|&i| self.keys.row(i)))?;
+        let pick = |v: &[f64]| Float64Array::from_iter_values(order.iter().map(|&i| v[i]));
+        let count = |v: &[i64]| Int64Array::from_iter_values(order.iter().map(|&i| v[i]));
+        columns.push(Arc::new(pick(&self.sum)));
+        columns.push(Arc::new(count(&self.figures)));
+        columns.push(Arc::new(pick(&self.min)));
+        columns.push(Arc::new(pick(&self.max)));
+        columns.push(Arc::new(count(&self.positive)));
+        RecordBatch::try_new(rollup_schema(), columns)
     }
 }
 
